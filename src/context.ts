@@ -7,6 +7,8 @@ export interface RequestStats {
   registryBytes: number;
   cacheHits: number;
   cacheMisses: number;
+  /** Registry answers of HTTP 429. */
+  rateLimited?: number;
 }
 
 /**

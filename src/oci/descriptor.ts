@@ -56,7 +56,8 @@ export function parseDescriptor(v: unknown, where: string): Descriptor {
     throw fail('size must be a non-negative integer');
   }
   const d: Descriptor = { mediaType: o.mediaType, digest: o.digest, size: o.size };
-  if (o.urls !== undefined) {
+  // As with Go's encoding/json, an explicit null is the same as an absent optional field.
+  if (o.urls !== undefined && o.urls !== null) {
     if (!Array.isArray(o.urls) || !o.urls.every((u) => typeof u === 'string')) throw fail('urls must be strings');
     d.urls = o.urls as string[];
   }
@@ -64,7 +65,7 @@ export function parseDescriptor(v: unknown, where: string): Descriptor {
     if (!isStringMap(o.annotations)) throw fail('annotations must map strings to strings');
     d.annotations = o.annotations;
   }
-  if (o.artifactType !== undefined && o.artifactType !== '') {
+  if (o.artifactType !== undefined && o.artifactType !== null && o.artifactType !== '') {
     if (typeof o.artifactType !== 'string') throw fail('artifactType must be a string');
     d.artifactType = o.artifactType;
   }

@@ -18,7 +18,8 @@ export function parseDigest(d: string): ParsedDigest {
   const alg = d.slice(0, i);
   const hex = d.slice(i + 1);
   if (!/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*$/.test(alg)) throw new Error('invalid checksum digest format');
-  if (!(alg in HEX_LEN)) throw new Error(`unsupported digest algorithm: ${alg}`);
+  // Own keys only: `in` would also accept inherited names such as "constructor".
+  if (!Object.hasOwn(HEX_LEN, alg)) throw new Error(`unsupported digest algorithm: ${alg}`);
   const want = HEX_LEN[alg as DigestAlgorithm];
   if (hex.length !== want || !/^[a-f0-9]+$/.test(hex)) throw new Error(`invalid checksum digest length or format for ${alg}`);
   return { algorithm: alg as DigestAlgorithm, hex };
@@ -54,7 +55,15 @@ export class Digester {
 
 /** Throws MANIFEST_INVALID / GET_BLOB_CONTENT_FAILURE style error when content does not match its digest. */
 export function verifyDigest(data: Uint8Array, expected: string, what: string): void {
-  const { algorithm } = parseDigest(expected);
+  let algorithm: DigestAlgorithm;
+  try {
+    ({ algorithm } = parseDigest(expected));
+  } catch (e) {
+    throw new RatifyError('GET_BLOB_CONTENT_FAILURE', `invalid digest for ${what}`, {
+      cause: new Error(`${(e as Error).message}: ${JSON.stringify(String(expected).slice(0, 200))}`),
+      remediation: 'Content can only be trusted when addressed by a valid sha256, sha384 or sha512 digest',
+    });
+  }
   const actual = digestOf(data, algorithm);
   if (actual !== expected) {
     throw new RatifyError('GET_BLOB_CONTENT_FAILURE', `digest mismatch for ${what}`, {

@@ -79,8 +79,11 @@ function checkDeclared(o: Record<string, unknown>, expected: string, what: strin
 }
 
 export function parseImageManifest(bytes: Uint8Array, mediaType: string = MediaType.OciManifest): ImageManifest {
+  return imageManifestFrom(parseJSONObject(bytes, 'image manifest'), mediaType);
+}
+
+function imageManifestFrom(o: Record<string, unknown>, mediaType: string): ImageManifest {
   const what = 'image manifest';
-  const o = parseJSONObject(bytes, what);
   checkDeclared(o, mediaType, what);
   if (o.schemaVersion !== 2) throw invalid(what, 'schemaVersion must be 2');
   if (o.config === undefined) throw invalid(what, 'config descriptor missing');
@@ -113,8 +116,11 @@ export function parseImageIndex(bytes: Uint8Array, mediaType: string = MediaType
 }
 
 export function parseArtifactManifest(bytes: Uint8Array): ArtifactManifest {
+  return artifactManifestFrom(parseJSONObject(bytes, 'artifact manifest'));
+}
+
+function artifactManifestFrom(o: Record<string, unknown>): ArtifactManifest {
   const what = 'artifact manifest';
-  const o = parseJSONObject(bytes, what);
   checkDeclared(o, MediaType.OciArtifactManifest, what);
   const at = optString(o.artifactType, what, 'artifactType');
   if (!at) throw invalid(what, 'artifactType missing');
@@ -129,16 +135,27 @@ export function parseArtifactManifest(bytes: Uint8Array): ArtifactManifest {
   return m;
 }
 
+/** Ratify's remediation on GetReferenceManifest failures. */
+const REFERRER_MANIFEST_REMEDIATION = 'Please check if the artifact metadata was created correctly.';
+
+/** The manifest's own mediaType field: Ratify copies it from the body, "" when the body has none. */
+function bodyMediaType(o: Record<string, unknown>): string {
+  return typeof o.mediaType === 'string' ? o.mediaType : '';
+}
+
 /**
  * Ratify's GetReferenceManifest normalisation (reference §5.1), chosen by the descriptor's
  * media type: an OCI image manifest gives artifactType = config.mediaType (or the manifest's
  * artifactType when the config is the empty descriptor) and blobs = layers; an OCI artifact
- * manifest is taken as it is; anything else is unsupported.
+ * manifest is taken as it is; anything else is unsupported (GET_REFERRER_MANIFEST_FAILURE).
+ * As in Ratify, mediaType is the one the body declares ("" when absent; a body that declares
+ * a different one is rejected). Content Ratify cannot decode, and content that breaks the
+ * checks above, fails with DATA_DECODING_FAILURE and Ratify's detail text.
  */
 export function toReferenceManifest(bytes: Uint8Array, mediaType: string): ReferenceManifest {
   if (mediaType === MediaType.OciManifest) {
-    const m = parseImageManifest(bytes, mediaType);
-    const rm: ReferenceManifest = { mediaType: m.mediaType, blobs: m.layers };
+    const { o, m } = decodeOrFail(bytes, mediaType, (obj) => imageManifestFrom(obj, mediaType));
+    const rm: ReferenceManifest = { mediaType: bodyMediaType(o), blobs: m.layers };
     const at = m.config.mediaType === MediaType.OciEmpty ? m.artifactType : m.config.mediaType;
     if (at) rm.artifactType = at;
     if (m.subject) rm.subject = m.subject;
@@ -146,15 +163,34 @@ export function toReferenceManifest(bytes: Uint8Array, mediaType: string): Refer
     return rm;
   }
   if (mediaType === MediaType.OciArtifactManifest) {
-    const m = parseArtifactManifest(bytes);
-    const rm: ReferenceManifest = { mediaType: m.mediaType, artifactType: m.artifactType, blobs: m.blobs };
+    const { o, m } = decodeOrFail(bytes, mediaType, artifactManifestFrom);
+    const rm: ReferenceManifest = { mediaType: bodyMediaType(o), artifactType: m.artifactType, blobs: m.blobs };
     if (m.subject) rm.subject = m.subject;
     if (m.annotations) rm.annotations = m.annotations;
     return rm;
   }
   throw new RatifyError('GET_REFERRER_MANIFEST_FAILURE', `Unsupported artifact metadata of media type ${mediaType}`, {
-    remediation: 'Referrers must be OCI image manifests or OCI artifact manifests',
+    remediation: REFERRER_MANIFEST_REMEDIATION,
   });
+}
+
+function decodeOrFail<T>(
+  bytes: Uint8Array,
+  mediaType: string,
+  from: (o: Record<string, unknown>) => T,
+): { o: Record<string, unknown>; m: T } {
+  try {
+    const o = parseJSONObject(bytes, 'manifest');
+    return { o, m: from(o) };
+  } catch (e) {
+    if (!(e instanceof RatifyError)) throw e;
+    // A plain Error as the cause keeps DATA_DECODING_FAILURE as the reported (root) code.
+    const reason = e.cause instanceof Error ? `${e.detail}: ${e.cause.message}` : e.detail;
+    throw new RatifyError('DATA_DECODING_FAILURE', `Failed to parse artifact metadata of mediatype \`${mediaType}\``, {
+      cause: new Error(reason, { cause: e }),
+      remediation: REFERRER_MANIFEST_REMEDIATION,
+    });
+  }
 }
 
 /** ReferenceManifest in Ratify's JSON field order. */
@@ -167,11 +203,13 @@ export function referenceManifestJSON(m: ReferenceManifest): Record<string, unkn
   return o;
 }
 
-/** The artifactType a referrer descriptor should carry, derived from its manifest (OCI 1.1 rules). */
+/** The artifactType a referrer descriptor should carry, derived from its manifest (OCI 1.1 / oras-go rules). */
 export function artifactTypeOfManifest(bytes: Uint8Array, mediaType: string): string | undefined {
   if (mediaType === MediaType.OciManifest) {
+    // Distribution spec / oras-go: the manifest's artifactType, else the config media type
+    // (even the empty config's: that is what registries and oras-go report).
     const m = parseImageManifest(bytes, mediaType);
-    return m.artifactType ?? (m.config.mediaType === MediaType.OciEmpty ? undefined : m.config.mediaType);
+    return m.artifactType ?? m.config.mediaType;
   }
   if (mediaType === MediaType.OciArtifactManifest) return parseArtifactManifest(bytes).artifactType;
   if (isIndexMediaType(mediaType)) return parseImageIndex(bytes, mediaType).artifactType;

@@ -21,7 +21,16 @@ export interface Reference {
 export const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
 const OFFICIAL_REPO_PREFIX = 'library/';
-const NAME_TOTAL_LENGTH_MAX = 255;
+/**
+ * distribution/reference v0.6.0 (the version Ratify 1.4 builds with) limits the repository path
+ * (the name without its domain) to 255 characters; older releases counted the domain too.
+ */
+const REPOSITORY_NAME_TOTAL_LENGTH_MAX = 255;
+/**
+ * Not in distribution: the grammar leaves the domain unbounded, so cap the whole input before
+ * running any regular expression over it (path 255 + tag 128 + digest ≤ 135 leave plenty of room).
+ */
+const INPUT_LENGTH_MAX = 4096;
 
 // The distribution/reference grammar, anchored piece by piece.
 const ALNUM = '[a-z0-9]+';
@@ -40,15 +49,24 @@ const ANCHORED_NAME_RE = new RegExp(`^(?:(${DOMAIN})/)?(${PATH_COMPONENT}(?:/${P
 const TAG_RE = new RegExp(`^${TAG}$`);
 const IDENTIFIER_RE = /^[a-f0-9]{64}$/;
 
+/** Keeps error messages readable when the input is huge. */
+function shown(input: string): string {
+  return JSON.stringify(input.length > 256 ? `${input.slice(0, 128)}…(${input.length} chars)` : input);
+}
+
 function invalid(input: string, why: string): RatifyError {
   return new RatifyError('REFERENCE_INVALID', 'failed to parse subject reference', {
-    cause: new Error(`${why}: ${JSON.stringify(input)}`),
+    cause: new Error(`${why}: ${shown(input)}`),
     remediation:
       'Use a reference like registry.example.com/repo:tag or registry.example.com/repo@sha256:<64 hex> (lower-case repository name)',
   });
 }
 
-/** distribution's splitDockerDomain: decides whether the first path element is a registry. */
+/**
+ * distribution's splitDockerDomain: the first path element is the registry when it is
+ * "localhost", contains "." or ":", or has an upper-case letter (repositories are lower-case);
+ * "index.docker.io" becomes "docker.io", and single-element Docker Hub names get "library/".
+ */
 function splitDockerDomain(name: string): [string, string] {
   const i = name.indexOf('/');
   let domain: string;
@@ -71,8 +89,11 @@ function splitDockerDomain(name: string): [string, string] {
  * neither tag nor digest is present, and drop the tag when a digest is present.
  */
 export function parseReference(input: string): Reference {
-  if (typeof input !== 'string' || input.length === 0) throw invalid(String(input), 'empty reference');
-  if (input.length > 4096) throw invalid(input.slice(0, 64) + '…', 'reference too long');
+  if (typeof input !== 'string') throw invalid(String(input), 'reference must be a string');
+  if (input.length === 0) throw invalid(input, 'repository name must have at least one component');
+  if (input.length > INPUT_LENGTH_MAX) {
+    throw invalid(input, `reference must not be more than ${INPUT_LENGTH_MAX} characters`);
+  }
   if (IDENTIFIER_RE.test(input)) {
     throw invalid(input, 'invalid repository name, cannot specify 64-byte hexadecimal strings');
   }
@@ -97,11 +118,17 @@ export function parseReference(input: string): Reference {
     throw invalid(input, 'invalid reference format: repository name must be lowercase');
   }
   const name = `${domain}/${remainder}`;
-  if (name.length > NAME_TOTAL_LENGTH_MAX) {
-    throw invalid(input, `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`);
-  }
   const m = ANCHORED_NAME_RE.exec(name);
-  if (!m || !m[1]) throw invalid(input, 'invalid reference format');
+  if (!m) throw invalid(input, 'invalid reference format');
+  // distribution re-splits the normalised name with its own grammar. When the element that
+  // splitDockerDomain took as the registry is not a valid domain but the whole name is still
+  // a valid path ("foo_bar.com/app"), the reference is valid with an empty domain and the
+  // whole name as its path. The registry to contact is still that first element (oras-go
+  // reads the reference that way), so registry/repository below keep the split.
+  const repositoryPath = m[1] !== undefined ? (m[2] ?? '') : name;
+  if (repositoryPath.length > REPOSITORY_NAME_TOTAL_LENGTH_MAX) {
+    throw invalid(input, `repository name must not be more than ${REPOSITORY_NAME_TOTAL_LENGTH_MAX} characters`);
+  }
   if (tag !== undefined && !TAG_RE.test(tag)) throw invalid(input, 'invalid reference format: invalid tag');
   const full = `${name}${tag !== undefined ? ':' + tag : ''}${digest !== undefined ? '@' + digest : ''}`;
   if (!REFERENCE_RE.test(full)) throw invalid(input, 'invalid reference format');
@@ -120,7 +147,8 @@ export function parseReference(input: string): Reference {
 }
 
 export function makeReference(registry: string, repository: string, tag?: string, digest?: string): Reference {
-  const path = `${registry}/${repository}`;
+  // An empty registry marks a local source (OCI layout directory) whose path is the repository.
+  const path = registry ? `${registry}/${repository}` : repository;
   const original = `${path}${tag !== undefined ? ':' + tag : ''}${digest !== undefined ? '@' + digest : ''}`;
   const ref: Reference = { registry, repository, path, original };
   if (tag !== undefined) ref.tag = tag;
@@ -128,8 +156,16 @@ export function makeReference(registry: string, repository: string, tag?: string
   return ref;
 }
 
-/** The same repository, addressed by digest (nested subjects: "<path>@<digest>"). */
+/**
+ * The same repository, addressed by digest (nested subjects: "<path>@<digest>"). Like
+ * distribution's WithDigest the digest is validated; any tag is dropped, as ParseDockerRef does.
+ */
 export function withDigest(ref: Reference, digest: string): Reference {
+  try {
+    parseDigest(digest);
+  } catch (e) {
+    throw invalid(`${ref.path}@${String(digest)}`, (e as Error).message);
+  }
   return makeReference(ref.registry, ref.repository, undefined, digest);
 }
 
@@ -138,22 +174,31 @@ export function registryHost(registry: string): string {
   return registry === DEFAULT_DOMAIN ? 'registry-1.docker.io' : registry;
 }
 
-/** Validates a repository name alone (used when a tag is given separately). */
+/** Validates a tag alone (used when a tag is given separately): distribution's tag grammar, 1-128 chars. */
 export function isValidTag(tag: string): boolean {
-  return TAG_RE.test(tag);
+  return typeof tag === 'string' && TAG_RE.test(tag);
 }
 
-/** Loopback registries get the lenient transport Ratify uses (insecure TLS), as oras's store does. */
+/**
+ * Loopback registries get the lenient transport (TLS verification off), as Ratify's ORAS store
+ * does. Ratify decides on the normalised reference string: it starts with "localhost:" or
+ * contains "127.0.0.1" or "::1" anywhere (reference §5.1). This is the part of that rule that
+ * names a loopback host: "localhost" with a port, 127.0.0.1 and [::1] (with or without port).
+ * Deliberately never more lenient than Ratify: bare "localhost" and 127.0.0.2 keep TLS
+ * verification (as in Ratify), and accidental substring matches of Ratify's rule
+ * ("[2001:db8::1]", "127.0.0.1.nip.io", a tag "127.0.0.1") do not switch verification off.
+ */
 export function isLoopbackRegistry(registry: string): boolean {
+  if (registry.startsWith('localhost:')) return true;
   const host = hostOnly(registry);
-  return host === 'localhost' || host === '127.0.0.1' || host === '::1' || host.startsWith('127.');
+  return host === '127.0.0.1' || (host === '::1' && registry.startsWith('['));
 }
 
-/** The host part without port or IPv6 brackets. */
+/** The host part without port or IPv6 brackets: "[::1]:5000" -> "::1", "localhost:5000" -> "localhost". */
 export function hostOnly(registry: string): string {
   if (registry.startsWith('[')) {
     const end = registry.indexOf(']');
-    return registry.slice(1, end);
+    return end === -1 ? registry.slice(1) : registry.slice(1, end);
   }
   const c = registry.lastIndexOf(':');
   return c === -1 ? registry : registry.slice(0, c);

@@ -1,0 +1,60 @@
+import { Command, CommanderError } from 'commander';
+import { RatifyError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { registerDiscover } from './commands/discover.js';
+import { registerReferrer } from './commands/referrer.js';
+import { registerResolve } from './commands/resolve.js';
+import { registerVersion } from './commands/version.js';
+import type { GlobalOptions } from './runtime.js';
+
+/**
+ * Exit codes (SPEC.md): 0 verified / command succeeded, 1 verification failed (policy said
+ * no), 2 usage, configuration or system error.
+ */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_ERROR = 2;
+
+export function buildProgram(): Command {
+  const program = new Command('ratify');
+  program
+    .description('ratify-ts: verify the supply-chain artifacts attached to container images (Ratify v1 compatible)')
+    .version(VERSION, '--version', 'print the version')
+    .option('-d, --debug', 'debug logging (or set RATIFY_LOG_LEVEL)')
+    .showHelpAfterError()
+    .exitOverride();
+  const global = () => program.opts<GlobalOptions>();
+  registerDiscover(program, global);
+  registerResolve(program, global);
+  registerReferrer(program, global);
+  registerVersion(program);
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const sub of c.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? EXIT_OK : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are successful exits; everything else commander reports is usage.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      return EXIT_ERROR;
+    }
+    process.stderr.write(`Error: ${describe(e)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof RatifyError) {
+    const rem = e.effectiveRemediation;
+    return rem && !e.message.includes(rem) ? `${e.message}\nRemediation: ${rem}` : e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,121 @@
+import { homedir } from 'node:os';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { newStats, withDeadline, type Context } from '../context.js';
+import { RatifyError } from '../errors.js';
+import { loadConfig, runtimeEnvFrom, type LoadedConfig, type RuntimeEnv } from '../config/load.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { parseReference, makeReference, type Reference } from '../reference/reference.js';
+import { createStores } from '../stores/factory.js';
+import { createOciLayoutStore } from '../stores/ocilayout/store.js';
+import type { ReferrerStore } from '../stores/types.js';
+import { isDigest } from '../oci/digest.js';
+
+export interface GlobalOptions {
+  debug?: boolean;
+}
+
+export interface CommonOptions {
+  subject: string;
+  config?: string;
+  ociLayout?: boolean;
+  timeout?: string;
+}
+
+/** What a CLI command needs: logger, deadline context, config, stores and the parsed subject. */
+export interface CommandRuntime {
+  log: Logger;
+  ctx: Context & { cancel(): void };
+  rt: RuntimeEnv;
+  loaded: LoadedConfig;
+  stores: ReferrerStore[];
+  subject: Reference;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CLI_TIMEOUT_MS = 60_000;
+
+export function makeLogger(global: GlobalOptions, env: NodeJS.ProcessEnv, format?: string): Logger {
+  const level = global.debug ? 'debug' : (env.RATIFY_LOG_LEVEL ?? 'warn').toLowerCase();
+  return createLogger({ level, format: format === 'json' || format === 'logstash' ? format : 'text' });
+}
+
+/** Accepts "1500", "1500ms", "30s", "2m". */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim());
+  if (!m) throw new RatifyError('BAD_REQUEST', `invalid duration ${JSON.stringify(s)}`, { remediation: 'Use e.g. 500ms, 30s, 2m or a number of milliseconds' });
+  const n = Number(m[1]);
+  const ms = m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n;
+  if (ms <= 0) throw new RatifyError('BAD_REQUEST', 'timeout must be positive');
+  return Math.round(ms);
+}
+
+/**
+ * With --oci-layout the subject is "<dir>:<tag>" or "<dir>@<digest>" (as in notation) and
+ * the only store is that layout; otherwise stores come from config.
+ */
+export async function openRuntime(opts: CommonOptions, global: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<CommandRuntime> {
+  const rt = runtimeEnvFrom(env, homedir());
+  const loaded = await loadConfig(opts.config, rt);
+  const log = makeLogger(global, env, loaded.config.logger?.formatter);
+  // --timeout, else the config's executor timeout when the user set one, else a generous CLI default.
+  const timeoutMs = opts.timeout ? parseDuration(opts.timeout) : (loaded.config.executor?.verificationRequestTimeout ?? DEFAULT_CLI_TIMEOUT_MS);
+  const ctx = withDeadline({ signal: new AbortController().signal, log, stats: newStats() }, timeoutMs, 'command');
+  let stores: ReferrerStore[];
+  let subject: Reference;
+  if (opts.ociLayout) {
+    const { dir, tag, digest } = splitLayoutSubject(opts.subject);
+    const path = resolvePath(dir);
+    await stat(path).catch((e: unknown) => {
+      throw new RatifyError('REFERENCE_INVALID', `OCI layout ${path} does not exist`, { cause: e, remediation: 'Give --oci-layout a subject like ./layout:tag or ./layout@sha256:<hex>' });
+    });
+    stores = [await createOciLayoutStore({ name: 'oci-layout', path })];
+    subject = { ...makeReference('', path, tag, digest), original: opts.subject };
+  } else {
+    subject = parseReference(opts.subject);
+    stores = await createStores(loaded.config.store, { rt, log, ...(loaded.path ? { baseDir: dirname(loaded.path) } : {}) });
+  }
+  return {
+    log,
+    ctx,
+    rt,
+    loaded,
+    stores,
+    subject,
+    async close() {
+      ctx.cancel();
+      await Promise.all(stores.map((s) => s.close?.()));
+    },
+  };
+}
+
+export function splitLayoutSubject(s: string): { dir: string; tag?: string; digest?: string } {
+  const at = s.lastIndexOf('@');
+  if (at > 0 && isDigest(s.slice(at + 1))) return { dir: s.slice(0, at), digest: s.slice(at + 1) };
+  const slash = s.lastIndexOf('/');
+  const colon = s.lastIndexOf(':');
+  if (colon > slash && colon > 0 && colon < s.length - 1) return { dir: s.slice(0, colon), tag: s.slice(colon + 1) };
+  throw new RatifyError('REFERENCE_INVALID', `invalid OCI layout subject ${JSON.stringify(s)}`, {
+    remediation: 'Use <dir>:<tag> or <dir>@<digest>, e.g. ./layout:v1',
+  });
+}
+
+/** The first store that resolves the subject wins (Ratify's ResolveSubjectDescriptor). */
+export async function resolveSubject(rt: CommandRuntime) {
+  const errors: unknown[] = [];
+  for (const s of rt.stores) {
+    try {
+      return await s.resolve(rt.subject, rt.ctx);
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  const last = errors[errors.length - 1];
+  throw new RatifyError('REFERRER_STORE_FAILURE', 'could not resolve descriptor for a subject from any stores', {
+    ...(last !== undefined ? { cause: last } : {}),
+  });
+}
+
+export function printJSON(v: unknown): void {
+  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+}

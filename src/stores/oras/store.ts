@@ -1,0 +1,238 @@
+import type { Context } from '../../context.js';
+import { RatifyError } from '../../errors.js';
+import { ContentCache } from '../../cache/content.js';
+import type { Cache } from '../../cache/types.js';
+import { SingleFlight } from '../../cache/singleflight.js';
+import { digestToTag, parseDigest } from '../../oci/digest.js';
+import type { Descriptor, ReferenceDescriptor, ReferenceManifest } from '../../oci/descriptor.js';
+import { toReferenceManifest } from '../../oci/manifest.js';
+import { MediaType } from '../../oci/mediatypes.js';
+import { isLoopbackRegistry, registryHost, type Reference } from '../../reference/reference.js';
+import { RegistryClient } from '../../registry/client.js';
+import type { CredentialProvider } from '../../registry/credentials.js';
+import { RegistryTransport, type TransportOptions } from '../../registry/transport.js';
+import { DEFAULT_LIMITS, matchesArtifactTypes, type ContentLimits, type ListReferrersOptions, type ReferrerStore } from '../types.js';
+
+export interface OrasStoreOptions {
+  /** Raw config entry, kept for plugins (storeConfig) and `GetConfig`. */
+  raw: Record<string, unknown>;
+  useHttp: boolean;
+  cosignEnabled: boolean;
+  /** Cache referrer lists and subject descriptors in `cache` (Ratify's cacheEnabled). */
+  cacheEnabled: boolean;
+  /** Seconds a referrer list stays cached. */
+  ttlSeconds: number;
+  credentials?: CredentialProvider;
+  /** PEM CA bundle trusted in addition to the system roots. */
+  ca?: string;
+  insecureSkipVerify: boolean;
+  /** Ratify skips TLS verification for loopback registries; turned off when a CA is configured. */
+  loopbackInsecure: boolean;
+  limits: ContentLimits;
+  /** Shared cache for referrer lists and descriptors (server: memory or Redis). */
+  cache?: Cache;
+  /** Immutable manifests and blobs by digest. */
+  content: ContentCache;
+  userAgent?: string;
+  transport?: Partial<TransportOptions>;
+}
+
+/** How long we remember that a registry lacks the referrers API before probing again. */
+const CAPABILITY_TTL_MS = 5 * 60 * 1000;
+
+/**
+ * Ratify's `oras` store: a registry reached over the distribution API. Referrers come from
+ * the OCI referrers API, else the `sha256-<hex>` tag schema, plus cosign's `.sig` tag when
+ * cosignEnabled. Content is digest-verified and cached by digest.
+ */
+export class OrasStore implements ReferrerStore {
+  readonly name = 'oras';
+  readonly config: Record<string, unknown>;
+  private readonly secure: RegistryTransport;
+  private insecure: RegistryTransport | undefined;
+  private readonly clients = new Map<string, RegistryClient>();
+  private readonly noReferrersApi = new Map<string, number>();
+  private readonly flights = new SingleFlight<unknown>();
+
+  constructor(private readonly o: OrasStoreOptions) {
+    this.config = o.raw;
+    this.secure = new RegistryTransport({ ...o.transport, ...(o.ca ? { ca: o.ca } : {}), ...(o.userAgent ? { userAgent: o.userAgent } : {}) });
+  }
+
+  /** The client for a registry; transports are shared, credentials and tokens are per client. */
+  client(registry: string): RegistryClient {
+    let c = this.clients.get(registry);
+    if (!c) {
+      const insecure = this.o.insecureSkipVerify || this.o.useHttp || (this.o.loopbackInsecure && !this.o.ca && isLoopbackRegistry(registry));
+      const transport = insecure ? (this.insecure ??= new RegistryTransport({ ...this.o.transport, insecureSkipVerify: true, ...(this.o.userAgent ? { userAgent: this.o.userAgent } : {}) })) : this.secure;
+      c = new RegistryClient({
+        transport,
+        plainHttp: this.o.useHttp,
+        ...(this.o.credentials ? { credentials: this.o.credentials } : {}),
+        manifestLimit: this.o.limits.manifestBytes,
+        blobLimit: this.o.limits.blobBytes,
+        maxReferrers: this.o.limits.referrersPerSubject,
+      });
+      this.clients.set(registry, c);
+    }
+    return c;
+  }
+
+  async resolve(ref: Reference, ctx: Context): Promise<Descriptor> {
+    const key = ref.digest ? this.key(ctx, `cache_ratify_subject_descriptor_${ref.digest}`) : undefined;
+    if (key && this.o.cache) {
+      const hit = await this.o.cache.get<Descriptor>(key);
+      if (hit) return count(ctx, true, hit);
+      count(ctx, false, undefined);
+    }
+    const reference = ref.digest ?? ref.tag ?? 'latest';
+    const desc = (await this.flights.do(`resolve|${ref.path}|${reference}`, async () => {
+      try {
+        return await this.client(ref.registry).resolve(ctx, ref.registry, ref.repository, reference);
+      } catch (e) {
+        throw new RatifyError('REPOSITORY_OPERATION_FAILURE', `Unable to resolve the reference: ${ref.original}`, {
+          cause: e,
+          component: 'referrerStore',
+          plugin: this.name,
+        });
+      }
+    })) as Descriptor;
+    // Descriptors of digests are immutable: keep them without expiry pressure.
+    if (key && this.o.cache) await this.o.cache.set(key, desc, 24 * 3600 * 1000);
+    return desc;
+  }
+
+  async *listReferrers(ref: Reference, subject: Descriptor, ctx: Context, opts: ListReferrersOptions = {}): AsyncIterable<ReferenceDescriptor> {
+    const all = await this.referrersOf(ref, subject, ctx);
+    for (const d of all) if (matchesArtifactTypes(d, opts.artifactTypes)) yield d;
+  }
+
+  private async referrersOf(ref: Reference, subject: Descriptor, ctx: Context): Promise<ReferenceDescriptor[]> {
+    const cacheKey = this.key(ctx, `cache_ratify_list_referrers_${ref.path}@${subject.digest}`);
+    if (this.o.cacheEnabled && this.o.cache) {
+      const hit = await this.o.cache.get<ReferenceDescriptor[]>(cacheKey);
+      if (hit) return count(ctx, true, hit);
+      count(ctx, false, undefined);
+    }
+    const list = (await this.flights.do(`referrers|${ref.path}|${subject.digest}`, () => this.fetchReferrers(ref, subject, ctx))) as ReferenceDescriptor[];
+    if (this.o.cacheEnabled && this.o.cache) await this.o.cache.set(cacheKey, list, (this.o.ttlSeconds > 0 ? this.o.ttlSeconds : 10) * 1000);
+    return list;
+  }
+
+  private async fetchReferrers(ref: Reference, subject: Descriptor, ctx: Context): Promise<ReferenceDescriptor[]> {
+    const client = this.client(ref.registry);
+    const { registry, repository } = ref;
+    try {
+      const [listed, cosign] = await Promise.all([this.listFromRegistry(ctx, client, registry, repository, subject.digest), this.cosignSignature(ctx, client, ref, subject.digest)]);
+      const seen = new Set<string>();
+      const out: ReferenceDescriptor[] = [];
+      for (const d of [...listed, ...(cosign ? [cosign] : [])]) {
+        if (seen.has(d.digest)) continue;
+        seen.add(d.digest);
+        out.push(d);
+      }
+      if (out.length > this.o.limits.referrersPerSubject) {
+        throw new RatifyError('LIST_REFERRERS_FAILURE', `more than ${this.o.limits.referrersPerSubject} referrers`);
+      }
+      return out;
+    } catch (e) {
+      if (e instanceof RatifyError && (e.code === 'LIST_REFERRERS_FAILURE' || e.root.code === 'DEADLINE_EXCEEDED')) throw e;
+      throw new RatifyError('LIST_REFERRERS_FAILURE', `failed to list referrers of ${ref.path}@${subject.digest}`, {
+        cause: e,
+        component: 'referrerStore',
+        plugin: this.name,
+      });
+    }
+  }
+
+  private async listFromRegistry(ctx: Context, client: RegistryClient, registry: string, repo: string, digest: string): Promise<Descriptor[]> {
+    const host = registryHost(registry);
+    const until = this.noReferrersApi.get(host);
+    if (until === undefined || until < Date.now()) {
+      const page = await client.referrers(ctx, registry, repo, digest);
+      if (page) {
+        this.noReferrersApi.delete(host);
+        return page.descriptors;
+      }
+      this.noReferrersApi.set(host, Date.now() + CAPABILITY_TTL_MS);
+      ctx.log.debug({ registry }, 'registry has no referrers API; using the referrers tag schema');
+    }
+    return client.referrersByTagSchema(ctx, registry, repo, digest);
+  }
+
+  private async cosignSignature(ctx: Context, client: RegistryClient, ref: Reference, digest: string): Promise<ReferenceDescriptor | undefined> {
+    if (!this.o.cosignEnabled) return undefined;
+    const tag = `${digestToTag(digest)}.sig`;
+    let d: Descriptor | undefined;
+    try {
+      d = await client.resolveIfExists(ctx, ref.registry, ref.repository, tag);
+    } catch (e) {
+      throw new RatifyError('LIST_REFERRERS_FAILURE', 'Failed to validate existence of Cosign signature of the artifact', { cause: e });
+    }
+    return d ? { mediaType: d.mediaType, digest: d.digest, size: d.size, artifactType: MediaType.CosignArtifactSig } : undefined;
+  }
+
+  async fetchManifestBytes(ref: Reference, desc: Descriptor, ctx: Context): Promise<Uint8Array> {
+    parseDigest(desc.digest);
+    const cached = await this.o.content.get(desc.digest);
+    if (cached) return count(ctx, true, cached);
+    count(ctx, false, undefined);
+    const bytes = (await this.flights.do(`manifest|${desc.digest}`, async () => {
+      try {
+        const { bytes } = await this.client(ref.registry).fetchManifest(ctx, ref.registry, ref.repository, desc.digest, desc);
+        await this.o.content.put(desc.digest, bytes);
+        return bytes;
+      } catch (e) {
+        throw new RatifyError('GET_REFERRER_MANIFEST_FAILURE', `failed to get manifest ${desc.digest} from ${ref.path}`, {
+          cause: e,
+          component: 'referrerStore',
+          plugin: this.name,
+        });
+      }
+    })) as Buffer;
+    return bytes;
+  }
+
+  async fetchManifest(ref: Reference, desc: Descriptor, ctx: Context): Promise<ReferenceManifest> {
+    const bytes = await this.fetchManifestBytes(ref, desc, ctx);
+    return toReferenceManifest(bytes, desc.mediaType);
+  }
+
+  async fetchBlob(ref: Reference, desc: Pick<Descriptor, 'digest'> & Partial<Descriptor>, ctx: Context): Promise<Uint8Array> {
+    parseDigest(desc.digest);
+    const cached = await this.o.content.get(desc.digest);
+    if (cached) return count(ctx, true, cached);
+    count(ctx, false, undefined);
+    return (await this.flights.do(`blob|${desc.digest}`, async () => {
+      try {
+        const bytes = await this.client(ref.registry).fetchBlob(ctx, ref.registry, ref.repository, desc.digest, desc.size);
+        await this.o.content.put(desc.digest, bytes);
+        return bytes;
+      } catch (e) {
+        throw new RatifyError('GET_BLOB_CONTENT_FAILURE', `failed to get blob ${desc.digest} from ${ref.path}`, {
+          cause: e,
+          component: 'referrerStore',
+          plugin: this.name,
+        });
+      }
+    })) as Buffer;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.secure.close(), this.insecure?.close()]);
+  }
+
+  private key(ctx: Context, k: string): string {
+    return ctx.namespace ? `${ctx.namespace}:${k}` : k;
+  }
+}
+
+function count<T>(ctx: Context, hit: boolean, v: T): T {
+  if (ctx.stats) {
+    if (hit) ctx.stats.cacheHits++;
+    else ctx.stats.cacheMisses++;
+  }
+  return v;
+}
+
+export { DEFAULT_LIMITS };
