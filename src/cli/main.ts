@@ -21,6 +21,7 @@ export function buildProgram(): Command {
     .description('ratify-ts: verify the supply-chain artifacts attached to container images (Ratify v1 compatible)')
     .version(VERSION, '--version', 'print the version')
     .option('-d, --debug', 'debug logging (or set RATIFY_LOG_LEVEL)')
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   const global = () => program.opts<GlobalOptions>();

@@ -5,11 +5,11 @@ import { newStats, withDeadline, type Context } from '../context.js';
 import { RatifyError } from '../errors.js';
 import { loadConfig, runtimeEnvFrom, type LoadedConfig, type RuntimeEnv } from '../config/load.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { parseReference, makeReference, type Reference } from '../reference/reference.js';
+import { parseReference, type Reference } from '../reference/reference.js';
 import { createStores } from '../stores/factory.js';
 import { createOciLayoutStore } from '../stores/ocilayout/store.js';
 import type { ReferrerStore } from '../stores/types.js';
-import { isDigest } from '../oci/digest.js';
+import { parseOciLayoutSubject } from '../stores/ocilayout/subject.js';
 
 export interface GlobalOptions {
   debug?: boolean;
@@ -64,13 +64,13 @@ export async function openRuntime(opts: CommonOptions, global: GlobalOptions, en
   let stores: ReferrerStore[];
   let subject: Reference;
   if (opts.ociLayout) {
-    const { dir, tag, digest } = splitLayoutSubject(opts.subject);
-    const path = resolvePath(dir);
+    const parsed = parseOciLayoutSubject(opts.subject);
+    const path = resolvePath(parsed.layoutPath);
     await stat(path).catch((e: unknown) => {
       throw new RatifyError('REFERENCE_INVALID', `OCI layout ${path} does not exist`, { cause: e, remediation: 'Give --oci-layout a subject like ./layout:tag or ./layout@sha256:<hex>' });
     });
-    stores = [await createOciLayoutStore({ name: 'oci-layout', path })];
-    subject = { ...makeReference('', path, tag, digest), original: opts.subject };
+    stores = [await createOciLayoutStore({ name: 'oci-layout', path }, undefined, { ctx })];
+    subject = { ...parsed.reference, repository: path, path };
   } else {
     subject = parseReference(opts.subject);
     stores = await createStores(loaded.config.store, { rt, log, ...(loaded.path ? { baseDir: dirname(loaded.path) } : {}) });
@@ -87,17 +87,6 @@ export async function openRuntime(opts: CommonOptions, global: GlobalOptions, en
       await Promise.all(stores.map((s) => s.close?.()));
     },
   };
-}
-
-export function splitLayoutSubject(s: string): { dir: string; tag?: string; digest?: string } {
-  const at = s.lastIndexOf('@');
-  if (at > 0 && isDigest(s.slice(at + 1))) return { dir: s.slice(0, at), digest: s.slice(at + 1) };
-  const slash = s.lastIndexOf('/');
-  const colon = s.lastIndexOf(':');
-  if (colon > slash && colon > 0 && colon < s.length - 1) return { dir: s.slice(0, colon), tag: s.slice(colon + 1) };
-  throw new RatifyError('REFERENCE_INVALID', `invalid OCI layout subject ${JSON.stringify(s)}`, {
-    remediation: 'Use <dir>:<tag> or <dir>@<digest>, e.g. ./layout:v1',
-  });
 }
 
 /** The first store that resolves the subject wins (Ratify's ResolveSubjectDescriptor). */

@@ -9,7 +9,7 @@ import { registryHost } from '../reference/reference.js';
 import { Authenticator } from './auth.js';
 import { parseChallenges } from './challenge.js';
 import type { CredentialProvider } from './credentials.js';
-import { header, readLimited, RegistryTransport, type TransportRequest, type TransportResponse } from './transport.js';
+import { discardBody, header, readLimited, RegistryTransport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface RegistryClientOptions {
   /** Talk plain HTTP (Ratify's useHttp). */
@@ -141,7 +141,7 @@ export class RegistryClient {
     const wanted = expected?.digest ?? (isDigestRef(reference) ? reference : headerDigest);
     const alg = wanted ? safeAlg(wanted, what) : 'sha256';
     const digester = new Digester(alg);
-    const bytes = await this.read(ctx, res, this.o.manifestLimit, what, (c) => digester.update(c));
+    const bytes = await this.read(ctx, res, this.o.manifestLimit, what, (c) => digester.update(c), 'MANIFEST_INVALID');
     const actual = digester.digest();
     if (wanted && actual !== wanted) throw mismatch(what, wanted, actual);
     if (headerDigest && headerDigest !== actual && parseDigestSafe(headerDigest)?.algorithm === alg) {
@@ -157,7 +157,7 @@ export class RegistryClient {
   async fetchBlob(ctx: Context, registry: string, repo: string, digest: string, size?: number, limit = this.o.blobLimit): Promise<Buffer> {
     const what = `fetch blob ${registry}/${repo}@${digest}`;
     const alg = safeAlg(digest, what);
-    if (size !== undefined && size > limit) throw tooLarge(what, size, limit);
+    if (size !== undefined && size > limit) throw tooLarge(what, size, limit, 'GET_BLOB_CONTENT_FAILURE');
     const res = await this.send(ctx, registry, repo, 'pull', {
       method: 'GET',
       url: `${this.baseUrl(registry)}/v2/${repo}/blobs/${digest}`,
@@ -171,7 +171,7 @@ export class RegistryClient {
     const digester = new Digester(alg);
     const bytes = await this.read(ctx, res, size ?? limit, what, (c) => digester.update(c));
     const actual = digester.digest();
-    if (actual !== digest) throw mismatch(what, digest, actual);
+    if (actual !== digest) throw mismatch(what, digest, actual, 'GET_BLOB_CONTENT_FAILURE');
     if (size !== undefined && bytes.length !== size) {
       throw new RatifyError('GET_BLOB_CONTENT_FAILURE', `${what}: size ${bytes.length} does not match the descriptor size ${size}`);
     }
@@ -313,9 +313,16 @@ export class RegistryClient {
     return `${this.baseUrl(registry)}/v2/${repo}/manifests/${reference}`;
   }
 
-  private async read(ctx: Context, res: TransportResponse, limit: number, what: string, onChunk?: (c: Buffer) => void): Promise<Buffer> {
+  private async read(
+    ctx: Context,
+    res: TransportResponse,
+    limit: number,
+    what: string,
+    onChunk?: (c: Buffer) => void,
+    tooLargeCode?: ErrorCode,
+  ): Promise<Buffer> {
     try {
-      const b = await readLimited(res, limit, what, onChunk);
+      const b = await readLimited(res, limit, what, onChunk, tooLargeCode);
       if (ctx.stats) ctx.stats.registryBytes += b.length;
       return b;
     } catch (e) {
@@ -446,15 +453,15 @@ function notFound(what: string): RatifyError {
   return new RatifyError('RESOURCE_NOT_FOUND', `${what}: not found`);
 }
 
-function mismatch(what: string, expected: string, actual: string): RatifyError {
-  return new RatifyError('MANIFEST_INVALID', `${what}: digest mismatch`, {
+function mismatch(what: string, expected: string, actual: string, code: ErrorCode = 'MANIFEST_INVALID'): RatifyError {
+  return new RatifyError(code, `${what}: digest mismatch`, {
     cause: new Error(`expected ${expected}, got ${actual}`),
     remediation: 'The registry returned content that does not match its digest; do not trust this registry',
   });
 }
 
-function tooLarge(what: string, size: number, limit: number): RatifyError {
-  return new RatifyError('MANIFEST_INVALID', `${what}: content is too large`, {
+function tooLarge(what: string, size: number, limit: number, code: ErrorCode = 'MANIFEST_INVALID'): RatifyError {
+  return new RatifyError(code, `${what}: content is too large`, {
     cause: new Error(`${size} bytes exceeds the limit of ${limit} bytes`),
     remediation: 'Raise the size limit in the store configuration if this content is legitimate',
   });
@@ -481,7 +488,7 @@ async function httpError(res: TransportResponse, what: string, code: ErrorCode):
       detail = text.slice(0, 200).trim();
     }
   } catch {
-    res.body.destroy();
+    discardBody(res);
   }
   const status = res.statusCode;
   const c: ErrorCode = status === 401 || status === 403 ? 'AUTH_DENIED' : code;

@@ -1,7 +1,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import { abortError, remainingMs, sleep, type Context } from '../context.js';
-import { RatifyError } from '../errors.js';
+import { RatifyError, type ErrorCode } from '../errors.js';
 
 export interface TransportOptions {
   /** Skip TLS certificate verification (Ratify does this for useHttp and loopback registries). */
@@ -98,7 +98,7 @@ export class RegistryTransport {
       } catch (e) {
         if (ctx.signal.aborted) throw abortError(ctx, req.what);
         if (e instanceof RatifyError) throw e;
-        if (retriable && attempt < this.o.maxRetries && this.canWait(ctx, this.backoff(attempt))) {
+        if (retriable && !isPermanent(e) && attempt < this.o.maxRetries && this.canWait(ctx, this.backoff(attempt))) {
           ctx.log.debug({ err: (e as Error).message, url: req.url, attempt }, 'registry request failed; retrying');
           await sleep(ctx, this.backoff(attempt), req.what);
           attempt++;
@@ -196,15 +196,21 @@ export class RegistryTransport {
  * Reads a response body into memory, refusing more than `limit` bytes (checked against
  * Content-Length first and again while streaming, since a hostile server may lie).
  */
-export async function readLimited(res: TransportResponse, limit: number, what: string, onChunk?: (c: Buffer) => void): Promise<Buffer> {
+export async function readLimited(
+  res: TransportResponse,
+  limit: number,
+  what: string,
+  onChunk?: (c: Buffer) => void,
+  code: ErrorCode = 'GET_BLOB_CONTENT_FAILURE',
+): Promise<Buffer> {
   const tooBig = (n: number | string) =>
-    new RatifyError('GET_BLOB_CONTENT_FAILURE', `${what} is too large`, {
+    new RatifyError(code, `${what} is too large`, {
       cause: new Error(`${n} bytes exceeds the limit of ${limit} bytes`),
       remediation: 'Raise the size limit in the store configuration if this content is legitimate',
     });
   const cl = header(res.headers, 'content-length');
   if (cl !== undefined && Number(cl) > limit) {
-    res.body.destroy();
+    discardBody(res);
     throw tooBig(cl);
   }
   const chunks: Buffer[] = [];
@@ -212,13 +218,28 @@ export async function readLimited(res: TransportResponse, limit: number, what: s
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > limit) {
-      res.body.destroy();
+      discardBody(res);
       throw tooBig(`more than ${limit}`);
     }
     onChunk?.(chunk);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
+}
+
+/** TLS verification failures and malformed URLs will not get better by retrying. */
+function isPermanent(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  return /CERT|SSL|TLS|VERIFY|SELF_SIGNED|ALTNAME|ERR_INVALID_URL|UND_ERR_INVALID_ARG|HOSTNAME/i.test(code);
+}
+
+/**
+ * Drops a response body we will not read. undici's body emits 'error' (RequestAbortedError)
+ * when destroyed before its end; with no listener that is an uncaught exception.
+ */
+export function discardBody(res: TransportResponse): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
 }
 
 export function redact(url: string): string {

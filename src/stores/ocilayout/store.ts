@@ -373,8 +373,9 @@ export async function createOciLayoutStore(
   if (config.name !== undefined && (typeof config.name !== 'string' || config.name === '')) {
     throw new RatifyError('CONFIG_INVALID', 'oci-layout store "name" must be a non-empty string');
   }
+  const { ctx, ...storeOpts } = opts;
   const source = await openLayoutSource(config.path);
-  const store = new OciLayoutStore(source, config, limits, opts);
-  await store.check(opts.ctx ?? backgroundContext());
+  const store = new OciLayoutStore(source, config, limits, storeOpts);
+  await store.check(ctx ?? backgroundContext());
   return store;
 }
