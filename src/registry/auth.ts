@@ -63,8 +63,11 @@ export class Authenticator {
     return `Bearer ${await this.fetchToken(ctx, registry, host, state, scope)}`;
   }
 
-  /** Answers a 401 challenge; returns the header to retry with. Throws AUTH_DENIED when it cannot. */
-  async respond(ctx: Context, registry: string, host: string, challenges: Challenge[], scope: string): Promise<string> {
+  /**
+   * Answers a 401 challenge; returns the header to retry with. Throws AUTH_DENIED when it cannot.
+   * `rejected` is the Authorization header the refused request carried, if any.
+   */
+  async respond(ctx: Context, registry: string, host: string, challenges: Challenge[], scope: string, rejected?: string): Promise<string> {
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const basic = challenges.find((c) => c.scheme === 'basic');
     if (bearer) {
@@ -75,8 +78,16 @@ export class Authenticator {
       this.hosts.set(host, state);
       // The registry may ask for a different scope than we guessed (e.g. with push); use both.
       const wanted = mergeScopes(scope, bearer.params.scope);
-      this.tokens.delete(tokenKey(host, wanted));
-      return `Bearer ${await this.fetchToken(ctx, registry, host, state, wanted)}`;
+      // Drop the cached token only if it is the one the registry refused: a token that a
+      // concurrent request fetched after this one was sent is fresh, and refetching it for
+      // every request of a burst defeats the coalescing of token fetches.
+      const key = tokenKey(host, wanted);
+      if (rejected !== undefined && rejected === `Bearer ${this.tokens.get(key)}`) this.tokens.delete(key);
+      const token = await this.fetchToken(ctx, registry, host, state, wanted);
+      // Remember it under the scope we ask with too, so the next request pre-authorises with it.
+      const left = this.tokens.getRemainingTTL(key);
+      if (wanted !== scope && scope && left > 0 && Number.isFinite(left)) this.tokens.set(tokenKey(host, scope), token, { ttl: left });
+      return `Bearer ${token}`;
     }
     if (basic) {
       this.hosts.set(host, { scheme: 'basic' });

@@ -139,7 +139,14 @@ export class RegistryClient {
     }
     const headerDigest = header(res.headers, 'docker-content-digest');
     const wanted = expected?.digest ?? (isDigestRef(reference) ? reference : headerDigest);
-    const alg = wanted ? safeAlg(wanted, what) : 'sha256';
+    let alg: ReturnType<typeof safeAlg>;
+    try {
+      alg = wanted ? safeAlg(wanted, what) : 'sha256';
+    } catch (e) {
+      // Free the connection now rather than at the body timeout.
+      discardBody(res);
+      throw e;
+    }
     const digester = new Digester(alg);
     const bytes = await this.read(ctx, res, this.o.manifestLimit, what, (c) => digester.update(c), 'MANIFEST_INVALID');
     const actual = digester.digest();
@@ -184,7 +191,7 @@ export class RegistryClient {
     const tags: string[] = [];
     await this.paginate(ctx, registry, repo, `${this.baseUrl(registry)}/v2/${repo}/tags/list`, what, 'application/json', async (res) => {
       if (res.statusCode !== 200) throw await httpError(res, what, 'REPOSITORY_OPERATION_FAILURE');
-      const body = await this.read(ctx, res, this.o.manifestLimit, what);
+      const body = await this.read(ctx, res, this.o.manifestLimit, what, undefined, 'REPOSITORY_OPERATION_FAILURE');
       const parsed = parseJSON(body, what) as { tags?: unknown };
       if (parsed.tags !== null && parsed.tags !== undefined) {
         if (!Array.isArray(parsed.tags) || !parsed.tags.every((t) => typeof t === 'string')) {
@@ -193,7 +200,7 @@ export class RegistryClient {
         tags.push(...(parsed.tags as string[]));
       }
       return true;
-    });
+    }, 'REPOSITORY_OPERATION_FAILURE');
     return tags;
   }
 
@@ -340,12 +347,13 @@ export class RegistryClient {
     what: string,
     accept: string,
     onPage: (res: TransportResponse, page: number) => Promise<boolean>,
+    code: ErrorCode = 'LIST_REFERRERS_FAILURE',
   ): Promise<void> {
     let url: string | undefined = firstUrl;
     const seen = new Set<string>();
     for (let page = 0; url; page++) {
       if (page >= this.o.maxPages || seen.has(url)) {
-        throw new RatifyError('LIST_REFERRERS_FAILURE', `${what}: pagination did not end`, {
+        throw new RatifyError(code, `${what}: pagination did not end`, {
           cause: new Error(seen.has(url) ? `page link repeats ${url}` : `more than ${this.o.maxPages} pages`),
           remediation: 'The registry keeps returning Link headers; it may be misbehaving or hostile',
         });
@@ -369,7 +377,7 @@ export class RegistryClient {
     if (res.statusCode !== 401) return this.checkForbidden(res, registry, host, req.what);
     await res.body.dump?.();
     const challenges = parseChallenges(header(res.headers, 'www-authenticate'));
-    const auth = await this.auth.respond(ctx, registry, host, challenges, scope);
+    const auth = await this.auth.respond(ctx, registry, host, challenges, scope, pre);
     res = await t.send(ctx, withAuth(req, auth));
     if (res.statusCode === 401) {
       await res.body.dump?.();

@@ -39,7 +39,7 @@ export async function createStore(entry: Record<string, unknown>, index: number,
   if (type === 'oci-layout') {
     const r = ociLayoutStoreSchema.safeParse(entry);
     if (!r.success) throw invalid(where, formatIssues(r.error, where));
-    const path = absolute(r.data.path, deps.baseDir);
+    const path = absolute(r.data.path, deps.baseDir, deps.rt.home);
     return createOciLayoutStore({ ...r.data, path, name: String(name) }, DEFAULT_LIMITS);
   }
   throw new RatifyError('PLUGIN_NOT_FOUND', `${where}: store plugin ${JSON.stringify(type)} is not built in`, {
@@ -57,10 +57,10 @@ async function createOras(entry: Record<string, unknown>, where: string, deps: S
       remediation: 'Use "dockerConfig" (docker login / credential helpers); cloud and k8s secret providers are not available in this build',
     });
   }
-  const dockerConfig = c.authProvider?.configPath ? absolute(c.authProvider.configPath, deps.baseDir) : defaultDockerConfigPath(deps.rt);
+  const dockerConfig = c.authProvider?.configPath ? absolute(c.authProvider.configPath, deps.baseDir, deps.rt.home) : defaultDockerConfigPath(deps.rt);
   let ca: string | undefined;
   if (c.caFile) {
-    const p = absolute(c.caFile, deps.baseDir);
+    const p = absolute(c.caFile, deps.baseDir, deps.rt.home);
     try {
       ca = await readFile(p, 'utf8');
     } catch (e) {
@@ -72,7 +72,7 @@ async function createOras(entry: Record<string, unknown>, where: string, deps: S
     blobBytes: c.maxBlobBytes ?? DEFAULT_LIMITS.blobBytes,
     referrersPerSubject: c.maxReferrers ?? DEFAULT_LIMITS.referrersPerSubject,
   };
-  const cacheDir = c.localCacheEnabled ? (c.localCachePath ? absolute(c.localCachePath, deps.baseDir) : join(ratifyDir(deps.rt), 'local_oras_cache')) : undefined;
+  const cacheDir = c.localCacheEnabled ? (c.localCachePath ? absolute(c.localCachePath, deps.baseDir, deps.rt.home) : join(ratifyDir(deps.rt), 'local_oras_cache')) : undefined;
   return new OrasStore({
     raw: entry,
     useHttp: c.useHttp,
@@ -90,7 +90,8 @@ async function createOras(entry: Record<string, unknown>, where: string, deps: S
   });
 }
 
-function absolute(p: string, base: string | undefined): string {
+function absolute(p: string, base: string | undefined, home?: string): string {
+  if (home && (p === '~' || p.startsWith('~/'))) return join(home, p.slice(1));
   return isAbsolute(p) ? p : resolvePath(base ?? process.cwd(), p);
 }
 
