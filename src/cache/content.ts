@@ -39,7 +39,8 @@ export class ContentCache {
     const m = this.mem.get(digest);
     if (m) {
       this.hits++;
-      return m;
+      // A copy: callers own what they get and must not be able to corrupt the cache.
+      return Buffer.from(m);
     }
     if (this.o.dir) {
       const p = this.path(digest);

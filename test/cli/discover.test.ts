@@ -20,7 +20,7 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const EMPTY = { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 };
 const FLAVOURS: RegistryFlavour[] = ['open', 'basic', 'token', 'tls'];
-const skip = skipUnlessVectors(FLAVOURS.length + 12, 'CLI discover/resolve/referrer against registries and OCI layouts');
+const skip = skipUnlessVectors(FLAVOURS.length + 13, 'CLI discover/resolve/referrer against registries and OCI layouts');
 const sha256 = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 let home: string;
@@ -234,5 +234,58 @@ describe('ratify CLI errors', () => {
     const r = await runCli(['version'], env());
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^Version: +\d+\.\d+\.\d+/);
+  });
+});
+
+describe('ratify CLI config lookup', { skip }, () => {
+  let reg: RegistryHandle;
+  let plain: RegistryHandle;
+  let cfg: RatifyTestConfig;
+  before(async () => {
+    reg = await startRegistry('tls');
+    plain = await startRegistry('open');
+    await pushLayout(reg, vectorPath(LAYOUTS, 'e2e-valid-signature'), 'e2e/valid');
+    await pushLayout(plain, vectorPath(LAYOUTS, 'e2e-valid-signature'), 'e2e/valid');
+    cfg = await writeRatifyConfig(plain);
+  });
+  after(async () => {
+    await reg?.stop();
+    await plain?.stop();
+    if (cfg) await rm(cfg.dir, { recursive: true, force: true });
+  });
+
+  it('uses the built-in default (one oras store) when no config exists; loopback TLS is not verified, as in Ratify', async () => {
+    const emptyHome = await mkdtemp(join(tmpdir(), 'ratify-ts-home-'));
+    const r = await runCli(['discover', '-s', `${reg.host}/e2e/valid:v1`], { HOME: emptyHome });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`└── oras\\n    └── \\[${NOTARY}\\]${SIGNATURE}`));
+    await rm(emptyHome, { recursive: true, force: true });
+  });
+
+  it('reads $RATIFY_CONFIG/config.json', async () => {
+    const r = await runCli(['resolve', '-s', `${plain.host}/e2e/valid:v1`], { HOME: home, RATIFY_CONFIG: cfg.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${SUBJECT}\n`);
+  });
+
+  it('reads ~/.ratify/config.json', async () => {
+    const h = await mkdtemp(join(tmpdir(), 'ratify-ts-home-'));
+    const { mkdir, copyFile } = await import('node:fs/promises');
+    await mkdir(join(h, '.ratify'));
+    await copyFile(cfg.configPath, join(h, '.ratify', 'config.json'));
+    const r = await runCli(['resolve', '-s', `${plain.host}/e2e/valid:v1`], { HOME: h });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${SUBJECT}\n`);
+    // Without it, the default store speaks HTTPS and cannot reach the plain-HTTP registry.
+    await rm(join(h, '.ratify'), { recursive: true, force: true });
+    const r2 = await runCli(['resolve', '--timeout', '3s', '-s', `${plain.host}/e2e/valid:v1`], { HOME: h });
+    assert.equal(r2.code, 2);
+    await rm(h, { recursive: true, force: true });
+  });
+
+  it('exits 2 when -c names a file that does not exist', async () => {
+    const r = await runCli(['resolve', '-s', `${plain.host}/e2e/valid:v1`, '-c', join(home, 'missing.json')], { HOME: home });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot read config file/);
   });
 });

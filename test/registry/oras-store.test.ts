@@ -8,7 +8,7 @@ import { MediaType } from '../../src/oci/mediatypes.js';
 import { makeReference, type Reference } from '../../src/reference/reference.js';
 import { OrasStore, type OrasStoreOptions } from '../../src/stores/oras/store.js';
 import { collect, DEFAULT_LIMITS } from '../../src/stores/types.js';
-import { FAST_RETRIES, FakeRegistry, isError, jsonBytes, registryError, sendManifest, sha256 } from './fake-registry.js';
+import { FAST_RETRIES, FakeRegistry, NEXT as NEXT_ROUTE, isError, jsonBytes, registryError, sendManifest, sha256 } from './fake-registry.js';
 
 const REPO = 'team/app';
 const ctx: Context = backgroundContext();
@@ -376,5 +376,55 @@ describe('deadlines', () => {
     } finally {
       dctx.cancel();
     }
+  });
+});
+
+describe('caching, coalescing and connection limits', () => {
+  test('cacheEnabled keeps a referrer list for ttl, keyed per namespace', async () => {
+    const { MemoryCache } = await import('../../src/cache/memory.js');
+    const cache = new MemoryCache();
+    await store.close();
+    store = newStore({ cacheEnabled: true, ttlSeconds: 1, cache });
+    fake.putArtifact(REPO, { artifactType: 'application/a', subject });
+    await list();
+    await list();
+    assert.equal(fake.count('GET', referrersPath()), 1, 'second listing is served from the cache');
+    // Another namespace does not see the first namespace's entry.
+    await collect(store.listReferrers(ref, subject, { ...ctx, namespace: 'team-b' }));
+    assert.equal(fake.count('GET', referrersPath()), 2);
+    assert.ok(await cache.get(`team-b:cache_ratify_list_referrers_${ref.path}@${subject.digest}`));
+    await new Promise((r) => setTimeout(r, 1100));
+    await list();
+    assert.equal(fake.count('GET', referrersPath()), 3, 'the entry expires after ttl');
+  });
+
+  test('without cacheEnabled every listing asks the registry', async () => {
+    await list();
+    await list();
+    assert.equal(fake.count('GET', referrersPath()), 2);
+  });
+
+  test('identical concurrent fetches are coalesced into one request', async () => {
+    const blob = fake.putBlob(REPO, 'shared blob content');
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.fetchBlob(ref, blob, ctx)));
+    assert.equal(fake.count('GET', `/v2/${REPO}/blobs/${blob.digest}`), 1);
+    for (const r of results) assert.equal(Buffer.from(r).toString(), 'shared blob content');
+  });
+
+  test('no more connections to one registry than connectionsPerHost', async () => {
+    await store.close();
+    store = newStore({ transport: { ...FAST_RETRIES, connectionsPerHost: 2 } });
+    let inFlight = 0;
+    let peak = 0;
+    const blobs = Array.from({ length: 8 }, (_, i) => fake.putBlob(REPO, `blob ${i}`));
+    fake.route('GET', /\/blobs\//, async (req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 30));
+      inFlight--;
+      return NEXT_ROUTE;
+    });
+    await Promise.all(blobs.map((b) => store.fetchBlob(ref, b, ctx)));
+    assert.equal(peak, 2);
   });
 });

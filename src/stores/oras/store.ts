@@ -172,25 +172,10 @@ export class OrasStore implements ReferrerStore {
     return d ? { mediaType: d.mediaType, digest: d.digest, size: d.size, artifactType: MediaType.CosignArtifactSig } : undefined;
   }
 
-  async fetchManifestBytes(ref: Reference, desc: Descriptor, ctx: Context): Promise<Uint8Array> {
-    parseDigest(desc.digest);
-    const cached = await this.o.content.get(desc.digest);
-    if (cached) return count(ctx, true, cached);
-    count(ctx, false, undefined);
-    const bytes = (await this.flights.do(`manifest|${desc.digest}`, async () => {
-      try {
-        const { bytes } = await this.client(ref.registry).fetchManifest(ctx, ref.registry, ref.repository, desc.digest, desc);
-        await this.o.content.put(desc.digest, bytes);
-        return bytes;
-      } catch (e) {
-        throw new RatifyError('GET_REFERRER_MANIFEST_FAILURE', `failed to get manifest ${desc.digest} from ${ref.path}`, {
-          cause: e,
-          component: 'referrerStore',
-          plugin: this.name,
-        });
-      }
-    })) as Buffer;
-    return bytes;
+  fetchManifestBytes(ref: Reference, desc: Descriptor, ctx: Context): Promise<Uint8Array> {
+    return this.content(ref, desc.digest, ctx, 'GET_REFERRER_MANIFEST_FAILURE', 'manifest', async (client) =>
+      (await client.fetchManifest(ctx, ref.registry, ref.repository, desc.digest, desc)).bytes,
+    );
   }
 
   async fetchManifest(ref: Reference, desc: Descriptor, ctx: Context): Promise<ReferenceManifest> {
@@ -198,22 +183,32 @@ export class OrasStore implements ReferrerStore {
     return toReferenceManifest(bytes, desc.mediaType);
   }
 
-  async fetchBlob(ref: Reference, desc: Pick<Descriptor, 'digest'> & Partial<Descriptor>, ctx: Context): Promise<Uint8Array> {
-    parseDigest(desc.digest);
-    const cached = await this.o.content.get(desc.digest);
+  fetchBlob(ref: Reference, desc: Pick<Descriptor, 'digest'> & Partial<Descriptor>, ctx: Context): Promise<Uint8Array> {
+    return this.content(ref, desc.digest, ctx, 'GET_BLOB_CONTENT_FAILURE', 'blob', (client) =>
+      client.fetchBlob(ctx, ref.registry, ref.repository, desc.digest, desc.size),
+    );
+  }
+
+  /** Immutable content by digest: cache first, else one coalesced fetch whose result is cached. */
+  private async content(
+    ref: Reference,
+    digest: string,
+    ctx: Context,
+    code: 'GET_REFERRER_MANIFEST_FAILURE' | 'GET_BLOB_CONTENT_FAILURE',
+    kind: string,
+    fetch: (client: RegistryClient) => Promise<Buffer>,
+  ): Promise<Uint8Array> {
+    parseDigest(digest);
+    const cached = await this.o.content.get(digest);
     if (cached) return count(ctx, true, cached);
     count(ctx, false, undefined);
-    return (await this.flights.do(`blob|${desc.digest}`, async () => {
+    return (await this.flights.do(`${kind}|${digest}`, async () => {
       try {
-        const bytes = await this.client(ref.registry).fetchBlob(ctx, ref.registry, ref.repository, desc.digest, desc.size);
-        await this.o.content.put(desc.digest, bytes);
+        const bytes = await fetch(this.client(ref.registry));
+        await this.o.content.put(digest, bytes);
         return bytes;
       } catch (e) {
-        throw new RatifyError('GET_BLOB_CONTENT_FAILURE', `failed to get blob ${desc.digest} from ${ref.path}`, {
-          cause: e,
-          component: 'referrerStore',
-          plugin: this.name,
-        });
+        throw new RatifyError(code, `failed to get ${kind} ${digest} from ${ref.path}`, { cause: e, component: 'referrerStore', plugin: this.name });
       }
     })) as Buffer;
   }
