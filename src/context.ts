@@ -49,7 +49,8 @@ export function withDeadline(parent: Context, ms: number, step = 'request'): Con
       }),
     );
   }, ms);
-  timer.unref?.();
+  // Not unref'd: a request waiting only on its deadline must keep the process alive until it
+  // fails closed. Callers release the timer with cancel().
   const onParent = () => ctl.abort(parent.signal.reason);
   if (parent.signal.aborted) onParent();
   else parent.signal.addEventListener('abort', onParent, { once: true });

@@ -5,15 +5,12 @@ import { registerDiscover } from './commands/discover.js';
 import { registerReferrer } from './commands/referrer.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerVersion } from './commands/version.js';
+import { registerVerify } from './commands/verify.js';
 import type { GlobalOptions } from './runtime.js';
 
-/**
- * Exit codes (SPEC.md): 0 verified / command succeeded, 1 verification failed (policy said
- * no), 2 usage, configuration or system error.
- */
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_ERROR = 2;
+import { EXIT_ERROR, EXIT_OK } from './exit.js';
+
+export { EXIT_ERROR, EXIT_FAILED, EXIT_OK } from './exit.js';
 
 export function buildProgram(): Command {
   const program = new Command('ratify');
@@ -25,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   const global = () => program.opts<GlobalOptions>();
+  registerVerify(program, global);
   registerDiscover(program, global);
   registerResolve(program, global);
   registerReferrer(program, global);

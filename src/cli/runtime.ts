@@ -30,6 +30,8 @@ export interface CommandRuntime {
   loaded: LoadedConfig;
   stores: ReferrerStore[];
   subject: Reference;
+  /** The command's deadline in ms. */
+  timeoutMs: number;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function openRuntime(opts: CommonOptions, global: GlobalOptions, en
     loaded,
     stores,
     subject,
+    timeoutMs,
     async close() {
       ctx.cancel();
       await Promise.all(stores.map((s) => s.close?.()));

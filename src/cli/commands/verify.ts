@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { RatifyError } from '../../errors.js';
+import { buildExecutor } from '../../executor/build.js';
+import { colours, renderExplain, renderResult } from '../render.js';
+import { openRuntime, printJSON, type CommonOptions, type GlobalOptions } from '../runtime.js';
+import { EXIT_ERROR, EXIT_FAILED, EXIT_OK } from '../exit.js';
+
+interface VerifyOptions extends CommonOptions {
+  artifactType?: string[];
+  output?: string;
+  explain?: boolean;
+  silent?: boolean;
+}
+
+export function registerVerify(program: Command, global: () => GlobalOptions): void {
+  program
+    .command('verify')
+    .description('Verify a subject: find its referrers, verify each, and apply the policy')
+    .requiredOption('-s, --subject <ref>', 'subject reference (or <dir>:<tag> / <dir>@<digest> with --oci-layout)')
+    .option('-c, --config <path>', 'config file path')
+    .option('-t, --artifactType <type>', 'only verify referrers of this artifact type (repeatable)', (v: string, p: string[] | undefined) => [...(p ?? []), v], undefined)
+    .option('--oci-layout', 'the subject is an OCI image layout on disk (offline verification)')
+    .option('-o, --output <format>', 'json (Ratify result JSON) or text', 'json')
+    .option('--explain', 'print a trace to stderr: referrers found/skipped, checks, timings, registry requests')
+    .option('--timeout <duration>', 'deadline for the whole verification (e.g. 30s; default executor.verificationRequestTimeout when set, else 60s)')
+    .option('--silent', 'accepted for Ratify compatibility (logs already go to stderr)')
+    .addHelpText('after', '\nExit codes: 0 verified, 1 not verified (policy said no), 2 usage/configuration/system error.')
+    .action(async (opts: VerifyOptions) => {
+      if (opts.output !== 'json' && opts.output !== 'text') {
+        throw new RatifyError('BAD_REQUEST', `unknown output format ${JSON.stringify(opts.output)}`, { remediation: 'Use -o json or -o text' });
+      }
+      const rt = await openRuntime(opts, global());
+      try {
+        const executor = await buildExecutor(rt.loaded, { rt: rt.rt, log: rt.log, stores: rt.stores });
+        if (!rt.subject.digest) rt.log.warn({ subject: rt.subject.original }, 'the subject is a tag; verify by digest to be sure the verified image is the one that runs');
+        const outcome = await executor.verify(
+          { subject: opts.ociLayout ? opts.subject : rt.subject.original, reference: rt.subject, ...(opts.artifactType ? { referenceTypes: opts.artifactType } : {}) },
+          rt.ctx,
+          { timeoutMs: rt.timeoutMs, ...(opts.explain ? { explain: true } : {}) },
+        );
+        const { result, error, trace } = outcome;
+        if (opts.output === 'json') printJSON(result);
+        else process.stdout.write(renderResult(rt.subject.original, executor.policy.type, result, colours(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)));
+        if (trace) process.stderr.write(renderExplain(trace, colours(Boolean(process.stderr.isTTY) && !process.env.NO_COLOR)));
+        if (error && !isVerdict(error)) {
+          process.stderr.write(`Error: ${error.message}\n`);
+          process.exitCode = EXIT_ERROR;
+          return;
+        }
+        process.exitCode = result.isSuccess ? EXIT_OK : EXIT_FAILED;
+      } finally {
+        await rt.close();
+      }
+    });
+}
+
+/** Errors that are a verdict about the artifact (nothing to verify), not a failure to run. */
+function isVerdict(e: RatifyError): boolean {
+  return e.root.code === 'NO_VERIFIER_REPORT';
+}

@@ -1,0 +1,305 @@
+import pLimit from 'p-limit';
+import { newStats, withDeadline, type Context } from '../context.js';
+import { RatifyError, asRatifyError } from '../errors.js';
+import { SingleFlight } from '../cache/singleflight.js';
+import type { Descriptor, ReferenceDescriptor } from '../oci/descriptor.js';
+import { parseReference, withDigest, type Reference } from '../reference/reference.js';
+import type { PolicyProvider } from '../policy/types.js';
+import { collect, type ReferrerStore } from '../stores/types.js';
+import type { Verifier, VerifierResult } from '../verifiers/types.js';
+import { errorReport, nestedVerifierResult, reportElement } from './report.js';
+import type { ExplainTrace, NestedReport, ReferrerTrace, ReportElement, VerifyResult } from './types.js';
+
+export interface ExecutorOptions {
+  stores: ReferrerStore[];
+  verifiers: Verifier[];
+  policy: PolicyProvider;
+  /** Deadline for one verification in ms (executor.verificationRequestTimeout, default 2900). */
+  verificationRequestTimeout?: number;
+  mutationRequestTimeout?: number;
+  /** Most verifications running at once within a request. */
+  concurrency?: number;
+  /** Levels of nested verification (signature on an SBOM on an image = 2). */
+  maxNestedDepth?: number;
+}
+
+export interface VerifyParams {
+  subject: string;
+  /** Only referrers of these artifact types ("*" or empty = all). Ratify passes them through; we filter. */
+  referenceTypes?: string[];
+  /** Alternative subject parser (--oci-layout subjects are not registry references). */
+  reference?: Reference;
+}
+
+export interface VerifyOutcome {
+  result: VerifyResult;
+  /**
+   * The request-level error, if any. With config policy it has also been turned into the
+   * failure report in `result` (Ratify's ErrorToVerifyResult); otherwise `result` is empty.
+   */
+  error?: RatifyError;
+  trace?: ExplainTrace;
+}
+
+export const DEFAULT_VERIFY_TIMEOUT_MS = 2900;
+export const DEFAULT_MUTATION_TIMEOUT_MS = 950;
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_NESTED_DEPTH = 3;
+
+/** Per-request state: the trace being built and the limiter shared by all depths. */
+interface RequestState {
+  ctx: Context;
+  limit: ReturnType<typeof pLimit>;
+  trace?: ExplainTrace;
+}
+
+/**
+ * Ratify's executor (reference §1.4): resolve the subject, list referrers from every store
+ * in parallel, verify each with the verifier(s) the policy's shape calls for, recurse into
+ * nested references, and let the policy decide. Reports keep the listing order.
+ */
+export class Executor {
+  readonly verificationRequestTimeout: number;
+  readonly mutationRequestTimeout: number;
+  private readonly flights = new SingleFlight<VerifyOutcome>();
+
+  constructor(private readonly o: ExecutorOptions) {
+    this.verificationRequestTimeout = o.verificationRequestTimeout ?? DEFAULT_VERIFY_TIMEOUT_MS;
+    this.mutationRequestTimeout = o.mutationRequestTimeout ?? DEFAULT_MUTATION_TIMEOUT_MS;
+  }
+
+  get stores(): readonly ReferrerStore[] {
+    return this.o.stores;
+  }
+
+  get policy(): PolicyProvider {
+    return this.o.policy;
+  }
+
+  /**
+   * Verify a subject under a deadline (`timeoutMs`, else verificationRequestTimeout). Never
+   * throws for verification problems: with config policy errors become a failure report; with
+   * nested-shape policies they come back in `error`.
+   */
+  async verify(params: VerifyParams, parent: Context, opts: { timeoutMs?: number; explain?: boolean } = {}): Promise<VerifyOutcome> {
+    const run = async () => {
+      const ctx = withDeadline({ ...parent, stats: parent.stats ?? newStats() }, opts.timeoutMs ?? this.verificationRequestTimeout, 'verification');
+      const started = performance.now();
+      const st: RequestState = { ctx, limit: pLimit(this.o.concurrency ?? DEFAULT_CONCURRENCY) };
+      if (opts.explain) {
+        st.trace = {
+          subject: params.subject,
+          policy: { type: this.o.policy.type },
+          steps: [],
+          referrers: [],
+          registry: { requests: 0, bytes: 0, cacheHits: 0, cacheMisses: 0, rateLimited: 0 },
+          totalMs: 0,
+        };
+      }
+      try {
+        const result = await this.verifyInternal(params, st);
+        return { result, ...(st.trace ? { trace: st.trace } : {}) };
+      } catch (e) {
+        const err = asRatifyError(e, 'EXECUTOR_FAILURE', 'verification failed');
+        if (st.trace) st.trace.policy.detail = `request failed: ${err.message}`;
+        const asResult = this.o.policy.errorToResult(params.subject, err);
+        if (asResult) return { result: asResult, error: err, ...(st.trace ? { trace: st.trace } : {}) };
+        return { result: { isSuccess: false, verifierReports: [] }, error: err, ...(st.trace ? { trace: st.trace } : {}) };
+      } finally {
+        ctx.cancel();
+        if (st.trace) {
+          st.trace.totalMs = performance.now() - started;
+          const s = ctx.stats!;
+          st.trace.registry = { requests: s.registryRequests, bytes: s.registryBytes, cacheHits: s.cacheHits, cacheMisses: s.cacheMisses, rateLimited: s.rateLimited ?? 0 };
+        }
+      }
+    };
+    // Identical concurrent requests share one verification (explain runs are never shared).
+    if (opts.explain) return run();
+    const key = `${parent.namespace ?? ''}|${params.subject}|${(params.referenceTypes ?? []).join(',')}|${opts.timeoutMs ?? ''}`;
+    return this.flights.do(key, run);
+  }
+
+  private async verifyInternal(params: VerifyParams, st: RequestState): Promise<VerifyResult> {
+    const ref = params.reference ?? parseReference(params.subject);
+    const subjectDesc = await this.timed(st, 'resolve subject', () => this.resolveSubject(ref, st.ctx));
+    if (st.trace) st.trace.digest = subjectDesc.digest;
+    const resolved: Reference = ref.digest ? ref : { ...ref, digest: subjectDesc.digest };
+    const reports = await this.verifyReferrers(resolved, subjectDesc, params.referenceTypes, st, 0);
+    if (this.o.policy.shape === 'config' && reports.length === 0) {
+      throw new RatifyError(
+        'NO_VERIFIER_REPORT',
+        `No verification results for the artifact ${ref.original}. Ensure verifiers are properly configured and that artifact metadata is attached`,
+      );
+    }
+    const decision = await this.timed(st, 'policy', () => this.o.policy.overallResult(reports as ReportElement[] & NestedReport[], ref.original));
+    if (st.trace) st.trace.policy = { type: this.o.policy.type, isSuccess: decision.isSuccess, detail: decision.detail };
+    return { isSuccess: decision.isSuccess, verifierReports: reports };
+  }
+
+  /** The first store that resolves the subject wins (Ratify's ResolveSubjectDescriptor). */
+  private async resolveSubject(ref: Reference, ctx: Context): Promise<Descriptor> {
+    let last: unknown;
+    for (const s of this.o.stores) {
+      try {
+        return await s.resolve(ref, ctx);
+      } catch (e) {
+        last = e;
+        if (e instanceof RatifyError && e.root.code === 'DEADLINE_EXCEEDED') break;
+      }
+    }
+    throw new RatifyError('REFERRER_STORE_FAILURE', 'could not resolve descriptor for a subject from any stores', {
+      ...(last !== undefined ? { cause: last } : {}),
+    });
+  }
+
+  /** Lists referrers in every store (in parallel) and verifies them; results keep store, then listing, order. */
+  private async verifyReferrers(ref: Reference, subject: Descriptor, types: string[] | undefined, st: RequestState, depth: number): Promise<Array<ReportElement | NestedReport>> {
+    const lists = await this.timed(st, depth === 0 ? 'list referrers' : `list referrers (depth ${depth})`, () =>
+      Promise.all(
+        this.o.stores.map(async (store) => {
+          try {
+            const refs = await collect(store.listReferrers(ref, subject, st.ctx, types && types.length ? { artifactTypes: types } : {}));
+            return refs.map((r) => ({ store, referrer: r }));
+          } catch (e) {
+            throw asRatifyError(e, 'LIST_REFERRERS_FAILURE', `failed to list referrers of ${ref.original} from ${store.name}`);
+          }
+        }),
+      ),
+    );
+    const items = lists.flat();
+    const perItem = await Promise.all(items.map(({ store, referrer }) => this.verifyReferrer(ref, subject, referrer, store, st, depth)));
+    return perItem.flat();
+  }
+
+  private async verifyReferrer(
+    ref: Reference,
+    subject: Descriptor,
+    referrer: ReferenceDescriptor,
+    store: ReferrerStore,
+    st: RequestState,
+    depth: number,
+  ): Promise<Array<ReportElement | NestedReport>> {
+    const artifactType = referrer.artifactType ?? '';
+    const trace: ReferrerTrace | undefined = st.trace
+      ? { subject: ref.original, digest: referrer.digest, artifactType, store: store.name, depth, verifiers: [] }
+      : undefined;
+    if (trace) st.trace!.referrers.push(trace);
+    const matching = this.o.verifiers.filter((v) => v.canVerify(referrer));
+    if (this.o.policy.shape === 'config') {
+      const verifier = matching[0];
+      if (!verifier) {
+        if (trace) trace.skipped = `no verifier handles artifact type ${JSON.stringify(artifactType)}`;
+        return [];
+      }
+      const r = await this.runVerifier(verifier, ref, subject, referrer, store, st, trace);
+      const report = reportElement(verifier, r);
+      if (verifier.nestedReferences.length > 0) {
+        const nested = await this.nested(ref, referrer, st, depth);
+        report.nestedResults = nested.verifierReports as ReportElement[];
+        if (!nested.isSuccess) {
+          report.isSuccess = false;
+          report.message = 'nested verification failed';
+        }
+      }
+      return [stamp(report, ref.original, referrer.digest, artifactType)];
+    }
+    // Nested shape (Rego/CEL input): every matching verifier, and always the referrer's own referrers.
+    if (matching.length === 0 && trace) trace.skipped = `no verifier handles artifact type ${JSON.stringify(artifactType)}`;
+    const [results, nestedReports] = await Promise.all([
+      Promise.all(matching.map(async (v) => nestedVerifierResult(v, await this.runVerifier(v, ref, subject, referrer, store, st, trace)))),
+      depth + 1 > (this.o.maxNestedDepth ?? DEFAULT_NESTED_DEPTH)
+        ? Promise.resolve([] as NestedReport[])
+        : this.verifyReferrers(withDigest(ref, referrer.digest), referrer, ['*'], st, depth + 1) as Promise<NestedReport[]>,
+    ]);
+    return [{ subject: ref.original, referenceDigest: referrer.digest, artifactType, verifierReports: results, nestedReports }];
+  }
+
+  /** Config-policy nested verification: the referrer becomes the subject, over all verifiers. */
+  private async nested(ref: Reference, referrer: ReferenceDescriptor, st: RequestState, depth: number): Promise<VerifyResult> {
+    const nestedRef = withDigest(ref, referrer.digest);
+    if (depth + 1 > (this.o.maxNestedDepth ?? DEFAULT_NESTED_DEPTH)) {
+      return {
+        isSuccess: false,
+        verifierReports: [errorReport(nestedRef.original, new RatifyError('VERIFY_REFERENCE_FAILURE', `nested verification deeper than ${this.o.maxNestedDepth ?? DEFAULT_NESTED_DEPTH} levels`))],
+      };
+    }
+    try {
+      const reports = (await this.verifyReferrers(nestedRef, referrer, ['*'], st, depth + 1)) as ReportElement[];
+      if (reports.length === 0) {
+        throw new RatifyError(
+          'NO_VERIFIER_REPORT',
+          `No verification results for the artifact ${nestedRef.original}. Ensure verifiers are properly configured and that artifact metadata is attached`,
+        );
+      }
+      const d = await this.o.policy.overallResult(reports, nestedRef.original);
+      return { isSuccess: d.isSuccess, verifierReports: reports };
+    } catch (e) {
+      const err = asRatifyError(e, 'EXECUTOR_FAILURE', 'nested verification failed');
+      return this.o.policy.errorToResult(nestedRef.original, err) ?? { isSuccess: false, verifierReports: [errorReport(nestedRef.original, err)] };
+    }
+  }
+
+  /** Runs one verifier under the request's concurrency limit; an exception becomes a failure result. */
+  private async runVerifier(
+    v: Verifier,
+    ref: Reference,
+    subject: Descriptor,
+    referrer: ReferenceDescriptor,
+    store: ReferrerStore,
+    st: RequestState,
+    trace: ReferrerTrace | undefined,
+  ): Promise<VerifierResult> {
+    const t0 = performance.now();
+    let r: VerifierResult;
+    try {
+      r = await st.limit(() => {
+        if (st.ctx.signal.aborted) throw st.ctx.signal.reason;
+        return v.verify({ subject: ref, subjectDescriptor: subject, referrer, store }, st.ctx);
+      });
+    } catch (e) {
+      const err = e instanceof RatifyError ? e : asRatifyError(e, 'VERIFY_REFERENCE_FAILURE', `verifier ${v.name} failed`);
+      const wrapped = err.code === 'VERIFY_REFERENCE_FAILURE' ? err : new RatifyError('VERIFY_REFERENCE_FAILURE', `verifier ${v.name} could not verify ${referrer.digest}`, { cause: err });
+      r = { isSuccess: false, message: wrapped.detail, errorReason: wrapped.errorReason };
+      const rem = wrapped.effectiveRemediation;
+      if (rem) r.remediation = rem;
+    }
+    if (trace) {
+      trace.verifiers.push({
+        name: v.name,
+        type: v.type,
+        isSuccess: r.isSuccess,
+        message: r.message,
+        ...(r.errorReason ? { errorReason: r.errorReason } : {}),
+        checks: r.trace ?? [],
+        ms: performance.now() - t0,
+      });
+    }
+    return r;
+  }
+
+  private async timed<T>(st: RequestState, step: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      st.trace?.steps.push({ step, ms: performance.now() - t0 });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.o.stores.map((s) => s.close?.()), ...this.o.verifiers.map((v) => v.close?.())]);
+  }
+}
+
+/** Stamps subject, referenceDigest and artifactType in Ratify's JSON field order. */
+function stamp(r: ReportElement, subject: string, referenceDigest: string, artifactType: string): ReportElement {
+  const { message, errorReason, remediation, extensions, nestedResults, ...head } = r;
+  const out: ReportElement = { subject, ...head, referenceDigest, artifactType };
+  if (message !== undefined) out.message = message;
+  if (errorReason !== undefined) out.errorReason = errorReason;
+  if (remediation !== undefined) out.remediation = remediation;
+  if (extensions !== undefined) out.extensions = extensions;
+  if (nestedResults !== undefined) out.nestedResults = nestedResults;
+  return out;
+}

@@ -1,0 +1,75 @@
+import type { CheckTrace } from '../verifiers/types.js';
+
+/** Config-policy report element (Ratify's VerifierResult as JSON, reference §2.3). */
+export interface ReportElement {
+  subject?: string;
+  isSuccess: boolean;
+  name?: string;
+  verifierName?: string;
+  type?: string;
+  verifierType?: string;
+  referenceDigest?: string;
+  artifactType?: string;
+  message?: string;
+  errorReason?: string;
+  remediation?: string;
+  extensions?: unknown;
+  nestedResults?: ReportElement[];
+}
+
+/** One verifier's result inside a nested (Rego/CEL-shaped) report. */
+export interface NestedVerifierResult {
+  isSuccess: boolean;
+  message: string;
+  errorReason?: string;
+  remediation?: string;
+  name: string;
+  verifierName?: string;
+  type?: string;
+  verifierType?: string;
+  extensions: unknown;
+}
+
+/** Rego/CEL-shaped report element (Ratify's NestedVerifierReport). */
+export interface NestedReport {
+  subject: string;
+  referenceDigest: string;
+  artifactType: string;
+  verifierReports: NestedVerifierResult[];
+  nestedReports: NestedReport[];
+}
+
+/** What the executor returns: Ratify's VerifyResult. */
+export interface VerifyResult {
+  isSuccess: boolean;
+  verifierReports: Array<ReportElement | NestedReport>;
+}
+
+/** A `--explain` record for one referrer. */
+export interface ReferrerTrace {
+  subject: string;
+  digest: string;
+  artifactType: string;
+  store: string;
+  depth: number;
+  /** Why no verifier ran. */
+  skipped?: string;
+  verifiers: Array<{ name: string; type: string; isSuccess: boolean; message: string; errorReason?: string; checks: CheckTrace[]; ms: number }>;
+}
+
+export interface StepTiming {
+  step: string;
+  ms: number;
+  detail?: string;
+}
+
+/** Everything `--explain` prints: what was found, what ran, what fired, how long it took. */
+export interface ExplainTrace {
+  subject: string;
+  digest?: string;
+  policy: { type: string; isSuccess?: boolean; detail?: string };
+  steps: StepTiming[];
+  referrers: ReferrerTrace[];
+  registry: { requests: number; bytes: number; cacheHits: number; cacheMisses: number; rateLimited: number };
+  totalMs: number;
+}

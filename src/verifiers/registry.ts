@@ -1,0 +1,46 @@
+import { RatifyError } from '../errors.js';
+import type { Verifier, VerifierDeps, VerifierFactory } from './types.js';
+
+/**
+ * Verifier factories by type. Built-ins and plugins go through the same registry, so the
+ * executor has one path for every verifier.
+ */
+export class VerifierRegistry {
+  private readonly factories = new Map<string, VerifierFactory>();
+
+  register(f: VerifierFactory): this {
+    this.factories.set(f.type, f);
+    return this;
+  }
+
+  has(type: string): boolean {
+    return this.factories.has(type);
+  }
+
+  types(): string[] {
+    return [...this.factories.keys()];
+  }
+
+  /** Plugin type = config `type` if present else `name` (Ratify's lookup rule). */
+  async create(entry: Record<string, unknown>, index: number, deps: VerifierDeps): Promise<Verifier> {
+    const where = `verifier.plugins[${index}]`;
+    const name = entry.name;
+    if (typeof name !== 'string' || !name) throw new RatifyError('CONFIG_INVALID', `${where}: "name" is required`);
+    const type = typeof entry.type === 'string' && entry.type ? entry.type : name;
+    if (type.includes('/')) throw new RatifyError('CONFIG_INVALID', `${where}: plugin type ${JSON.stringify(type)} must not contain "/"`);
+    const f = this.factories.get(type);
+    if (!f) {
+      throw new RatifyError('PLUGIN_NOT_FOUND', `${where}: verifier ${JSON.stringify(type)} is not available`, {
+        remediation: `Built-in verifiers: ${this.types().join(', ')}`,
+      });
+    }
+    try {
+      return await f.create(entry, deps);
+    } catch (e) {
+      if (e instanceof RatifyError) {
+        throw new RatifyError(e.code, `${where} (${name}): ${e.detail}`, { ...(e.cause !== undefined ? { cause: e.cause } : {}), ...(e.remediation ? { remediation: e.remediation } : {}) });
+      }
+      throw new RatifyError('PLUGIN_INIT_FAILURE', `${where} (${name}): could not be created`, { cause: e });
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { Context } from '../../src/context.js';
+import { RatifyError } from '../../src/errors.js';
+import type { Descriptor, ReferenceDescriptor, ReferenceManifest } from '../../src/oci/descriptor.js';
+import type { Reference } from '../../src/reference/reference.js';
+import { matchesArtifactTypes, type ListReferrersOptions, type ReferrerStore } from '../../src/stores/types.js';
+import { BaseVerifier } from '../../src/verifiers/base.js';
+import type { Verifier, VerifierResult, VerifyInput } from '../../src/verifiers/types.js';
+
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const NOTARY = 'application/vnd.cncf.notary.signature';
+export const SPDX = 'application/spdx+json';
+export const SARIF = 'application/sarif+json';
+
+export const digestOf = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+
+/** A graph of artifacts held in memory: subject → referrers, no registry involved. */
+export class GraphStore implements ReferrerStore {
+  readonly name: string;
+  readonly config: Record<string, unknown>;
+  private readonly tags = new Map<string, Descriptor>();
+  private readonly referrers = new Map<string, ReferenceDescriptor[]>();
+  listCalls = 0;
+  /** Delay for listings, to exercise deadlines. */
+  listDelayMs = 0;
+
+  constructor(name = 'oras') {
+    this.name = name;
+    this.config = { name };
+  }
+
+  image(tag: string): Descriptor {
+    const d: Descriptor = { mediaType: OCI_MANIFEST, digest: digestOf(`image:${tag}`), size: 100 };
+    this.tags.set(tag, d);
+    return d;
+  }
+
+  attach(subject: Descriptor, artifactType: string, label: string, annotations?: Record<string, string>): ReferenceDescriptor {
+    const d: ReferenceDescriptor = { mediaType: OCI_MANIFEST, digest: digestOf(`${artifactType}:${label}`), size: 50, artifactType, ...(annotations ? { annotations } : {}) };
+    const list = this.referrers.get(subject.digest) ?? [];
+    list.push(d);
+    this.referrers.set(subject.digest, list);
+    return d;
+  }
+
+  resolve(ref: Reference): Promise<Descriptor> {
+    const d = ref.digest ? [...this.tags.values()].find((x) => x.digest === ref.digest) ?? this.findReferrer(ref.digest) : this.tags.get(ref.tag ?? 'latest');
+    if (!d) return Promise.reject(new RatifyError('GET_SUBJECT_DESCRIPTOR_FAILURE', `not found: ${ref.original}`));
+    return Promise.resolve(d);
+  }
+
+  private findReferrer(digest: string): Descriptor | undefined {
+    for (const l of this.referrers.values()) for (const d of l) if (d.digest === digest) return d;
+    return undefined;
+  }
+
+  async *listReferrers(_ref: Reference, subject: Descriptor, ctx: Context, opts: ListReferrersOptions = {}): AsyncIterable<ReferenceDescriptor> {
+    this.listCalls++;
+    if (this.listDelayMs) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, this.listDelayMs);
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          reject(ctx.signal.reason);
+        });
+      });
+    }
+    for (const d of this.referrers.get(subject.digest) ?? []) if (matchesArtifactTypes(d, opts.artifactTypes)) yield d;
+  }
+
+  fetchManifest(): Promise<ReferenceManifest> {
+    return Promise.resolve({ mediaType: OCI_MANIFEST, blobs: [] });
+  }
+  fetchManifestBytes(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array());
+  }
+  fetchBlob(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array());
+  }
+}
+
+export type Behaviour = (input: VerifyInput, ctx: Context) => Promise<VerifierResult> | VerifierResult;
+
+/** A verifier whose answer the test decides; counts calls. */
+export class ScriptedVerifier extends BaseVerifier implements Verifier {
+  calls = 0;
+  constructor(
+    name: string,
+    artifactTypes: string[],
+    private readonly behaviour: Behaviour,
+    nestedReferences: string[] = [],
+    type = name,
+  ) {
+    super({ name, type, artifactTypes, nestedReferences });
+  }
+  async verify(input: VerifyInput, ctx: Context): Promise<VerifierResult> {
+    this.calls++;
+    return this.behaviour(input, ctx);
+  }
+}
+
+/** Succeeds unless the referrer's annotations say `bad`. */
+export const byAnnotation: Behaviour = (input) =>
+  input.referrer.annotations?.bad
+    ? { isSuccess: false, message: 'signature is invalid', errorReason: `bad: ${input.referrer.annotations.bad}`, trace: [{ check: 'integrity', ok: false, detail: 'tampered' }] }
+    : { isSuccess: true, message: 'ok', extensions: { Issuer: 'CN=Test CA,O=Ratify', SN: 'CN=signer' }, trace: [{ check: 'integrity', ok: true }] };
