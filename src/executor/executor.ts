@@ -8,6 +8,7 @@ import type { PolicyProvider } from '../policy/types.js';
 import { collect, type ReferrerStore } from '../stores/types.js';
 import type { Verifier, VerifierResult } from '../verifiers/types.js';
 import { errorReport, nestedVerifierResult, reportElement } from './report.js';
+import { platformString, selectChildren, type PlatformMode } from './platform.js';
 import type { ExplainTrace, NestedReport, ReferrerTrace, ReportElement, VerifyResult } from './types.js';
 
 export interface ExecutorOptions {
@@ -29,6 +30,8 @@ export interface VerifyParams {
   referenceTypes?: string[];
   /** Alternative subject parser (--oci-layout subjects are not registry references). */
   reference?: Reference;
+  /** Multi-arch handling: index (default, as Ratify), all, or os/arch[/variant]. */
+  platform?: PlatformMode;
 }
 
 export interface VerifyOutcome {
@@ -125,16 +128,54 @@ export class Executor {
     const subjectDesc = await this.timed(st, 'resolve subject', () => this.resolveSubject(ref, st.ctx));
     if (st.trace) st.trace.digest = subjectDesc.digest;
     const resolved: Reference = ref.digest ? ref : { ...ref, digest: subjectDesc.digest };
-    const reports = await this.verifyReferrers(resolved, subjectDesc, params.referenceTypes, st, 0);
+    const mode = params.platform ?? { kind: 'index' };
+    if (mode.kind === 'index') return this.verifyOne(ref, resolved, subjectDesc, params.referenceTypes, st);
+    const indexBytes = await this.timed(st, 'read image index', () => this.fetchIndex(resolved, subjectDesc, st.ctx));
+    const children = selectChildren(mode, subjectDesc, indexBytes);
+    if (children.length === 0) {
+      // Not an index: there is only the one manifest to verify.
+      const r = await this.verifyOne(ref, resolved, subjectDesc, params.referenceTypes, st);
+      return { ...r, platforms: [{ platform: 'single manifest', digest: subjectDesc.digest, isSuccess: r.isSuccess }] };
+    }
+    const targets: Array<{ platform: string; desc: Descriptor; ref: Reference }> = children.map((c) => ({ platform: platformString(c.platform), desc: c, ref: withDigest(ref, c.digest) }));
+    if (mode.kind === 'all') targets.unshift({ platform: 'index', desc: subjectDesc, ref: resolved });
+    const results = await Promise.all(targets.map((t) => this.verifyOne(t.ref, t.ref, t.desc, params.referenceTypes, st).catch((e: unknown) => this.asFailure(t.ref.original, e))));
+    return {
+      isSuccess: results.every((r) => r.isSuccess),
+      verifierReports: results.flatMap((r) => r.verifierReports),
+      platforms: targets.map((t, i) => ({ platform: t.platform, digest: t.desc.digest, isSuccess: results[i]!.isSuccess })),
+    };
+  }
+
+  /** One manifest: list, verify, decide. */
+  private async verifyOne(display: Reference, resolved: Reference, subjectDesc: Descriptor, types: string[] | undefined, st: RequestState): Promise<VerifyResult> {
+    const reports = await this.verifyReferrers({ ...resolved, original: display.original }, subjectDesc, types, st, 0);
     if (this.o.policy.shape === 'config' && reports.length === 0) {
       throw new RatifyError(
         'NO_VERIFIER_REPORT',
-        `No verification results for the artifact ${ref.original}. Ensure verifiers are properly configured and that artifact metadata is attached`,
+        `No verification results for the artifact ${display.original}. Ensure verifiers are properly configured and that artifact metadata is attached`,
       );
     }
-    const decision = await this.timed(st, 'policy', () => this.o.policy.overallResult(reports as ReportElement[] & NestedReport[], ref.original));
+    const decision = await this.timed(st, 'policy', () => this.o.policy.overallResult(reports as ReportElement[] & NestedReport[], display.original));
     if (st.trace) st.trace.policy = { type: this.o.policy.type, isSuccess: decision.isSuccess, detail: decision.detail };
     return { isSuccess: decision.isSuccess, verifierReports: reports };
+  }
+
+  /** A child that could not be verified is a failure of the whole multi-arch request, reported like Ratify's error report. */
+  private asFailure(subject: string, e: unknown): VerifyResult {
+    const err = asRatifyError(e, 'EXECUTOR_FAILURE', 'verification failed');
+    return this.o.policy.errorToResult(subject, err) ?? { isSuccess: false, verifierReports: [errorReport(subject, err)] };
+  }
+
+  private async fetchIndex(ref: Reference, desc: Descriptor, ctx: Context): Promise<Uint8Array | undefined> {
+    for (const s of this.o.stores) {
+      try {
+        return await s.fetchManifestBytes(ref, desc, ctx);
+      } catch {
+        // try the next store
+      }
+    }
+    throw new RatifyError('GET_SUBJECT_DESCRIPTOR_FAILURE', `could not read the image index ${desc.digest} from any store`);
   }
 
   /** The first store that resolves the subject wins (Ratify's ResolveSubjectDescriptor). */

@@ -43,6 +43,8 @@ export interface NestedReport {
 export interface VerifyResult {
   isSuccess: boolean;
   verifierReports: Array<ReportElement | NestedReport>;
+  /** Only with a platform mode other than `index`: what was verified for each platform. */
+  platforms?: Array<{ platform: string; digest: string; isSuccess: boolean }>;
 }
 
 /** A `--explain` record for one referrer. */

@@ -8,6 +8,7 @@ import { BaseVerifier } from '../../src/verifiers/base.js';
 import type { Verifier, VerifierResult, VerifyInput } from '../../src/verifiers/types.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const NOTARY = 'application/vnd.cncf.notary.signature';
 export const SPDX = 'application/spdx+json';
 export const SARIF = 'application/sarif+json';
@@ -20,6 +21,7 @@ export class GraphStore implements ReferrerStore {
   readonly config: Record<string, unknown>;
   private readonly tags = new Map<string, Descriptor>();
   private readonly referrers = new Map<string, ReferenceDescriptor[]>();
+  private readonly manifests = new Map<string, Uint8Array>();
   listCalls = 0;
   /** Delay for listings, to exercise deadlines. */
   listDelayMs = 0;
@@ -33,6 +35,21 @@ export class GraphStore implements ReferrerStore {
     const d: Descriptor = { mediaType: OCI_MANIFEST, digest: digestOf(`image:${tag}`), size: 100 };
     this.tags.set(tag, d);
     return d;
+  }
+
+  /** A multi-arch image: an OCI index over one image per platform ("linux/amd64", "linux/arm64/v8"). */
+  index(tag: string, platforms: string[]): { index: Descriptor; children: Descriptor[] } {
+    const children = platforms.map((p) => {
+      const [os, architecture, variant] = p.split('/');
+      const d: Descriptor = { mediaType: OCI_MANIFEST, digest: digestOf(`image:${tag}:${p}`), size: 100, platform: { os: os!, architecture: architecture!, ...(variant ? { variant } : {}) } };
+      this.tags.set(`${tag}-${p}`, d);
+      return d;
+    });
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: children }));
+    const index: Descriptor = { mediaType: OCI_INDEX, digest: digestOf(bytes.toString()), size: bytes.length };
+    this.tags.set(tag, index);
+    this.manifests.set(index.digest, bytes);
+    return { index, children };
   }
 
   attach(subject: Descriptor, artifactType: string, label: string, annotations?: Record<string, string>): ReferenceDescriptor {
@@ -71,8 +88,8 @@ export class GraphStore implements ReferrerStore {
   fetchManifest(): Promise<ReferenceManifest> {
     return Promise.resolve({ mediaType: OCI_MANIFEST, blobs: [] });
   }
-  fetchManifestBytes(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array());
+  fetchManifestBytes(_ref: Reference, desc: Descriptor): Promise<Uint8Array> {
+    return Promise.resolve(this.manifests.get(desc.digest) ?? new Uint8Array());
   }
   fetchBlob(): Promise<Uint8Array> {
     return Promise.resolve(new Uint8Array());

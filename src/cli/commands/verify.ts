@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { RatifyError } from '../../errors.js';
 import { buildExecutor } from '../../executor/build.js';
+import { parsePlatformMode } from '../../executor/platform.js';
 import { colours, renderExplain, renderResult } from '../render.js';
 import { openRuntime, printJSON, type CommonOptions, type GlobalOptions } from '../runtime.js';
 import { EXIT_ERROR, EXIT_FAILED, EXIT_OK } from '../exit.js';
 
 interface VerifyOptions extends CommonOptions {
+  platform?: string;
   artifactType?: string[];
   output?: string;
   explain?: boolean;
@@ -23,6 +25,7 @@ export function registerVerify(program: Command, global: () => GlobalOptions): v
     .option('-o, --output <format>', 'json (Ratify result JSON) or text', 'json')
     .option('--explain', 'print a trace to stderr: referrers found/skipped, checks, timings, registry requests')
     .option('--timeout <duration>', 'deadline for the whole verification (e.g. 30s; default executor.verificationRequestTimeout when set, else 60s)')
+    .option('--platform <mode>', 'multi-arch images: index (verify the digest given, as Ratify), all (index and every platform), or os/arch[/variant]')
     .option('--silent', 'accepted for Ratify compatibility (logs already go to stderr)')
     .addHelpText('after', '\nExit codes: 0 verified, 1 not verified (policy said no), 2 usage/configuration/system error.')
     .action(async (opts: VerifyOptions) => {
@@ -34,7 +37,12 @@ export function registerVerify(program: Command, global: () => GlobalOptions): v
         const executor = await buildExecutor(rt.loaded, { rt: rt.rt, log: rt.log, stores: rt.stores });
         if (!rt.subject.digest) rt.log.warn({ subject: rt.subject.original }, 'the subject is a tag; verify by digest to be sure the verified image is the one that runs');
         const outcome = await executor.verify(
-          { subject: opts.ociLayout ? opts.subject : rt.subject.original, reference: rt.subject, ...(opts.artifactType ? { referenceTypes: opts.artifactType } : {}) },
+          {
+            subject: opts.ociLayout ? opts.subject : rt.subject.original,
+            reference: rt.subject,
+            platform: parsePlatformMode(opts.platform ?? (rt.loaded.config.executor as { platform?: string } | undefined)?.platform),
+            ...(opts.artifactType ? { referenceTypes: opts.artifactType } : {}),
+          },
           rt.ctx,
           { timeoutMs: rt.timeoutMs, ...(opts.explain ? { explain: true } : {}) },
         );

@@ -1,0 +1,77 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { backgroundContext } from '../../src/context.js';
+import { RatifyError } from '../../src/errors.js';
+import { Executor } from '../../src/executor/executor.js';
+import { parsePlatformMode } from '../../src/executor/platform.js';
+import type { ReportElement } from '../../src/executor/types.js';
+import { ConfigPolicy } from '../../src/policy/config-policy.js';
+import { GraphStore, NOTARY, ScriptedVerifier, byAnnotation } from './fixtures.js';
+
+const subject = 'registry.example.com/multi:v1';
+
+function multiArch(signed: { index: boolean; amd64: boolean; arm64: boolean }) {
+  const store = new GraphStore();
+  const { index, children } = store.index('v1', ['linux/amd64', 'linux/arm64/v8']);
+  if (signed.index) store.attach(index, NOTARY, 'index-sig');
+  if (signed.amd64) store.attach(children[0]!, NOTARY, 'amd64-sig');
+  if (signed.arm64) store.attach(children[1]!, NOTARY, 'arm64-sig');
+  const ex = new Executor({ stores: [store], verifiers: [new ScriptedVerifier('notation', [NOTARY], byAnnotation)], policy: new ConfigPolicy({ artifactVerificationPolicies: { [NOTARY]: 'any' } }) });
+  return { ex, index, children };
+}
+
+describe('multi-arch platform modes', () => {
+  it('index (default): verifies only the digest given, as Ratify', async () => {
+    const { ex } = multiArch({ index: true, amd64: false, arm64: false });
+    const { result } = await ex.verify({ subject }, backgroundContext());
+    assert.equal(result.isSuccess, true);
+    assert.equal(result.platforms, undefined, 'Ratify’s JSON is unchanged in the default mode');
+  });
+
+  it('all: the index and every platform must verify', async () => {
+    const partly = multiArch({ index: true, amd64: true, arm64: false });
+    const r1 = await partly.ex.verify({ subject, platform: parsePlatformMode('all') }, backgroundContext());
+    assert.equal(r1.result.isSuccess, false);
+    assert.deepEqual(r1.result.platforms?.map((p) => [p.platform, p.isSuccess]), [['index', true], ['linux/amd64', true], ['linux/arm64/v8', false]]);
+    assert.equal(r1.result.platforms?.[2]?.digest, partly.children[1]!.digest);
+    const failing = r1.result.verifierReports.find((r) => (r as ReportElement).subject?.endsWith(partly.children[1]!.digest)) as ReportElement;
+    assert.match(failing.errorReason ?? '', /^No verification results for the artifact/);
+    const full = multiArch({ index: true, amd64: true, arm64: true });
+    const r2 = await full.ex.verify({ subject, platform: parsePlatformMode('all') }, backgroundContext());
+    assert.equal(r2.result.isSuccess, true);
+    assert.equal(r2.result.verifierReports.length, 3);
+  });
+
+  it('os/arch: verifies that platform’s manifest only', async () => {
+    const { ex, children } = multiArch({ index: false, amd64: true, arm64: false });
+    const amd = await ex.verify({ subject, platform: parsePlatformMode('linux/amd64') }, backgroundContext());
+    assert.equal(amd.result.isSuccess, true);
+    assert.deepEqual(amd.result.platforms, [{ platform: 'linux/amd64', digest: children[0]!.digest, isSuccess: true }]);
+    const arm = await ex.verify({ subject, platform: parsePlatformMode('linux/arm64') }, backgroundContext());
+    assert.equal(arm.result.isSuccess, false);
+  });
+
+  it('an unknown platform is an error naming the available ones', async () => {
+    const { ex } = multiArch({ index: true, amd64: true, arm64: true });
+    const { error } = await ex.verify({ subject, platform: parsePlatformMode('windows/amd64') }, backgroundContext());
+    assert.equal(error?.code, 'REFERENCE_INVALID');
+    assert.match(error?.effectiveRemediation ?? '', /linux\/amd64, linux\/arm64\/v8/);
+  });
+
+  it('a single-manifest image is verified as itself in every mode', async () => {
+    const store = new GraphStore();
+    const img = store.image('v1');
+    store.attach(img, NOTARY, 'sig');
+    const ex = new Executor({ stores: [store], verifiers: [new ScriptedVerifier('notation', [NOTARY], byAnnotation)], policy: new ConfigPolicy({}) });
+    const { result } = await ex.verify({ subject, platform: parsePlatformMode('all') }, backgroundContext());
+    assert.equal(result.isSuccess, true);
+    assert.deepEqual(result.platforms, [{ platform: 'single manifest', digest: img.digest, isSuccess: true }]);
+  });
+
+  it('parses modes and rejects malformed ones', () => {
+    assert.deepEqual(parsePlatformMode(undefined), { kind: 'index' });
+    assert.deepEqual(parsePlatformMode('linux/arm64/v8'), { kind: 'platform', os: 'linux', architecture: 'arm64', variant: 'v8' });
+    assert.throws(() => parsePlatformMode('linux'), RatifyError);
+    assert.throws(() => parsePlatformMode('a/b/c/d'), RatifyError);
+  });
+});
