@@ -1,5 +1,6 @@
 import { RatifyError } from './errors.js';
 import { silentLogger, type Logger } from './observability/logger.js';
+import type { MetricsSink } from './observability/sink.js';
 
 /** Counters a request accumulates so that `--explain` and metrics can report them. */
 export interface RequestStats {
@@ -24,6 +25,10 @@ export interface Context {
   stats?: RequestStats;
   /** Absolute deadline (ms since epoch), when one is set; used to budget retries and waits. */
   deadline?: number;
+  /** Metrics for the server; absent in the CLI. */
+  metrics?: MetricsSink;
+  /** Headers forwarded to registries (trace id under the configured header names). */
+  forwardHeaders?: Record<string, string>;
 }
 
 export function newStats(): RequestStats {

@@ -6,6 +6,7 @@ import { registerReferrer } from './commands/referrer.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerVersion } from './commands/version.js';
 import { registerVerify } from './commands/verify.js';
+import { registerServe } from './commands/serve.js';
 import type { GlobalOptions } from './runtime.js';
 
 import { EXIT_ERROR, EXIT_OK } from './exit.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   const global = () => program.opts<GlobalOptions>();
   registerVerify(program, global);
   registerDiscover(program, global);
+  registerServe(program, global);
   registerResolve(program, global);
   registerReferrer(program, global);
   registerVersion(program);

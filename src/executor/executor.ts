@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { newStats, withDeadline, type Context } from '../context.js';
+import { abortError, newStats, withDeadline, type Context } from '../context.js';
 import { RatifyError, asRatifyError } from '../errors.js';
 import { SingleFlight } from '../cache/singleflight.js';
 import type { Descriptor, ReferenceDescriptor } from '../oci/descriptor.js';
@@ -42,6 +42,11 @@ export interface VerifyOutcome {
    */
   error?: RatifyError;
   trace?: ExplainTrace;
+  /**
+   * True when the outcome depends on something passing (a timeout, an unreachable registry, a
+   * verifier that could not run) rather than on the artifacts: such outcomes must not be cached.
+   */
+  transient: boolean;
 }
 
 export const DEFAULT_VERIFY_TIMEOUT_MS = 2900;
@@ -54,6 +59,8 @@ interface RequestState {
   ctx: Context;
   limit: ReturnType<typeof pLimit>;
   trace?: ExplainTrace;
+  /** A verifier could not run (deadline, network): the result says nothing lasting about the artifact. */
+  transient: boolean;
 }
 
 /**
@@ -88,7 +95,7 @@ export class Executor {
     const run = async () => {
       const ctx = withDeadline({ ...parent, stats: parent.stats ?? newStats() }, opts.timeoutMs ?? this.verificationRequestTimeout, 'verification');
       const started = performance.now();
-      const st: RequestState = { ctx, limit: pLimit(this.o.concurrency ?? DEFAULT_CONCURRENCY) };
+      const st: RequestState = { ctx, limit: pLimit(this.o.concurrency ?? DEFAULT_CONCURRENCY), transient: false };
       if (opts.explain) {
         st.trace = {
           subject: params.subject,
@@ -101,13 +108,14 @@ export class Executor {
       }
       try {
         const result = await this.verifyInternal(params, st);
-        return { result, ...(st.trace ? { trace: st.trace } : {}) };
+        return { result, transient: st.transient, ...(st.trace ? { trace: st.trace } : {}) };
       } catch (e) {
         const err = asRatifyError(e, 'EXECUTOR_FAILURE', 'verification failed');
         if (st.trace) st.trace.policy.detail = `request failed: ${err.message}`;
+        const transient = st.transient || err.root.code !== 'NO_VERIFIER_REPORT';
         const asResult = this.o.policy.errorToResult(params.subject, err);
-        if (asResult) return { result: asResult, error: err, ...(st.trace ? { trace: st.trace } : {}) };
-        return { result: { isSuccess: false, verifierReports: [] }, error: err, ...(st.trace ? { trace: st.trace } : {}) };
+        if (asResult) return { result: asResult, error: err, transient, ...(st.trace ? { trace: st.trace } : {}) };
+        return { result: { isSuccess: false, verifierReports: [] }, error: err, transient, ...(st.trace ? { trace: st.trace } : {}) };
       } finally {
         ctx.cancel();
         if (st.trace) {
@@ -293,18 +301,24 @@ export class Executor {
   ): Promise<VerifierResult> {
     const t0 = performance.now();
     let r: VerifierResult;
+    let failedToRun = false;
     try {
       r = await st.limit(() => {
         if (st.ctx.signal.aborted) throw st.ctx.signal.reason;
-        return v.verify({ subject: ref, subjectDescriptor: subject, referrer, store }, st.ctx);
+        // A verifier that ignores its signal must not hold the request past the deadline,
+        // nor have a late answer counted.
+        return untilAborted(v.verify({ subject: ref, subjectDescriptor: subject, referrer, store }, st.ctx), st.ctx, `verifier ${v.name}`);
       });
     } catch (e) {
+      failedToRun = true;
+      st.transient = true;
       const err = e instanceof RatifyError ? e : asRatifyError(e, 'VERIFY_REFERENCE_FAILURE', `verifier ${v.name} failed`);
       const wrapped = err.code === 'VERIFY_REFERENCE_FAILURE' ? err : new RatifyError('VERIFY_REFERENCE_FAILURE', `verifier ${v.name} could not verify ${referrer.digest}`, { cause: err });
       r = { isSuccess: false, message: wrapped.detail, errorReason: wrapped.errorReason };
       const rem = wrapped.effectiveRemediation;
       if (rem) r.remediation = rem;
     }
+    st.ctx.metrics?.verifierDuration(v.name, ref.original, performance.now() - t0, r.isSuccess, failedToRun, st.ctx.namespace ?? '');
     if (trace) {
       trace.verifiers.push({
         name: v.name,
@@ -343,4 +357,23 @@ function stamp(r: ReportElement, subject: string, referenceDigest: string, artif
   if (extensions !== undefined) out.extensions = extensions;
   if (nestedResults !== undefined) out.nestedResults = nestedResults;
   return out;
+}
+
+/** Settles with `p`, or rejects with the deadline error as soon as the context aborts. */
+function untilAborted<T>(p: Promise<T>, ctx: Context, step: string): Promise<T> {
+  if (ctx.signal.aborted) return Promise.reject(abortError(ctx, step));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(ctx, step));
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }

@@ -159,12 +159,17 @@ export class RegistryTransport {
       if (ctx.stats) ctx.stats.registryRequests++;
       const res = await request(url, {
         method: req.method,
-        headers,
+        headers: ctx.forwardHeaders ? { ...ctx.forwardHeaders, ...headers } : headers,
         body: req.body ?? null,
         dispatcher: this.agent as Dispatcher,
         signal: ctx.signal,
       });
       ctx.log.trace?.({ method: req.method, url: redact(url), status: res.statusCode }, 'registry request');
+      if (ctx.metrics) {
+        const host = new URL(url).host;
+        ctx.metrics.registryResponse(host, res.statusCode, ctx.namespace ?? '');
+        if (res.statusCode === 429) ctx.metrics.registryRateLimited(host, ctx.namespace ?? '');
+      }
       const location = header(res.headers as TransportResponse['headers'], 'location');
       if (!REDIRECT_STATUS.has(res.statusCode) || !location || req.method === 'PUT' || req.method === 'POST') {
         return { statusCode: res.statusCode, headers: res.headers as TransportResponse['headers'], body: res.body, url };

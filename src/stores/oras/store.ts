@@ -223,6 +223,7 @@ export class OrasStore implements ReferrerStore {
 }
 
 function count<T>(ctx: Context, hit: boolean, v: T): T {
+  ctx.metrics?.blobCache(hit, ctx.namespace ?? '');
   if (ctx.stats) {
     if (hit) ctx.stats.cacheHits++;
     else ctx.stats.cacheMisses++;

@@ -1,0 +1,111 @@
+import { homedir } from 'node:os';
+import type { Command } from 'commander';
+import { RatifyError } from '../../errors.js';
+import { MemoryCache } from '../../cache/memory.js';
+import { RedisCache } from '../../cache/redis.js';
+import { TieredCache } from '../../cache/tiered.js';
+import type { Cache } from '../../cache/types.js';
+import { loadConfig, runtimeEnvFrom } from '../../config/load.js';
+import { Metrics } from '../../observability/metrics.js';
+import { Coalescer } from '../../server/coalesce.js';
+import { RatifyServer } from '../../server/server.js';
+import { tlsFilesFrom } from '../../server/tls.js';
+import { makeLogger, parseDuration, type GlobalOptions } from '../runtime.js';
+
+interface ServeOptions {
+  http: string;
+  config?: string;
+  certDir?: string;
+  caCertFile?: string;
+  enableCrdManager?: boolean;
+  cacheEnabled?: boolean;
+  cacheType: string;
+  cacheName?: string;
+  redisUrl?: string;
+  cacheSize: string;
+  cacheTtl: string;
+  metricsEnabled?: boolean;
+  metricsType: string;
+  metricsPort: string;
+  healthPort: string;
+}
+
+export function registerServe(program: Command, global: () => GlobalOptions): void {
+  program
+    .command('serve')
+    .description('Serve the Gatekeeper external data provider (verify and mutate)')
+    .option('--http <addr>', 'listen address', ':6001')
+    .option('-c, --config <path>', 'config file path (reloaded when it changes)')
+    .option('--cert-dir <dir>', 'directory with tls.crt and tls.key (reloaded when they change); without it the server speaks plain HTTP')
+    .option('--ca-cert-file <path>', 'client CA: require and verify client certificates (mTLS)')
+    .option('--enable-crd-manager', 'watch Ratify CRDs (not available in this build)')
+    .option('--cache-enabled', 'cache verification results, referrer lists and descriptors')
+    .option('--cache-type <type>', 'memory or redis (ristretto is an alias of memory)', 'memory')
+    .option('--cache-name <name>', 'accepted for Ratify compatibility (dapr component name); use --redis-url')
+    .option('--redis-url <url>', 'Redis for --cache-type redis (or RATIFY_REDIS_URL)')
+    .option('--cache-size <mb>', 'local cache size in MB', '256')
+    .option('--cache-ttl <duration>', 'how long verification results are cached', '10s')
+    .option('--metrics-enabled', 'serve Prometheus metrics')
+    .option('--metrics-type <type>', 'prometheus', 'prometheus')
+    .option('--metrics-port <port>', 'metrics port', '8888')
+    .option('--health-port <addr>', 'health probes address (/healthz, /readyz)', ':9099')
+    .action(async (opts: ServeOptions) => {
+      const env = process.env;
+      const rt = runtimeEnvFrom(env, homedir());
+      // Read once for the logger settings; the server loads (and watches) it itself.
+      const loaded = await loadConfig(opts.config, rt);
+      const log = makeLogger({ ...global(), debug: global().debug ?? false }, { ...env, RATIFY_LOG_LEVEL: env.RATIFY_LOG_LEVEL ?? 'info' }, loaded.config.logger?.formatter);
+      if (opts.enableCrdManager) {
+        throw new RatifyError('CONFIG_INVALID', '--enable-crd-manager is not available in this build', { remediation: 'Configure stores, verifiers and policy in config.json' });
+      }
+      if (opts.metricsEnabled && opts.metricsType !== 'prometheus') {
+        throw new RatifyError('CONFIG_INVALID', `unsupported metrics type ${JSON.stringify(opts.metricsType)}`, { remediation: 'Use --metrics-type prometheus' });
+      }
+      const metrics = opts.metricsEnabled ? new Metrics() : undefined;
+      const sizeMb = Number(opts.cacheSize);
+      if (!Number.isFinite(sizeMb) || sizeMb <= 0) throw new RatifyError('BAD_REQUEST', '--cache-size must be a positive number of MB');
+      let cache: Cache | undefined;
+      let redis: RedisCache | undefined;
+      if (opts.cacheEnabled) {
+        const local = new MemoryCache({ maxBytes: sizeMb * 1024 * 1024 });
+        const type = opts.cacheType === 'ristretto' ? 'memory' : opts.cacheType;
+        if (type === 'memory') cache = local;
+        else if (type === 'redis' || type === 'dapr') {
+          const url = opts.redisUrl ?? env.RATIFY_REDIS_URL;
+          if (!url) throw new RatifyError('CONFIG_INVALID', '--cache-type redis needs --redis-url (or RATIFY_REDIS_URL)', { remediation: 'e.g. --redis-url redis://redis-master:6379' });
+          redis = new RedisCache({ url, log, ...(metrics ? { onUnavailable: (op: string) => metrics.redisUnavailable.inc({ operation: op }) } : {}) });
+          cache = new TieredCache(local, redis);
+        } else {
+          throw new RatifyError('CONFIG_INVALID', `unknown cache type ${JSON.stringify(opts.cacheType)}`, { remediation: 'Use memory or redis' });
+        }
+      }
+      const server = new RatifyServer({
+        http: opts.http,
+        ...(opts.config ? { configPath: opts.config } : {}),
+        ...(opts.certDir ? { tls: tlsFilesFrom(opts.certDir, opts.caCertFile) } : {}),
+        rt,
+        log,
+        ...(metrics ? { metrics, metricsAddr: `:${opts.metricsPort}` } : {}),
+        healthAddr: opts.healthPort,
+        ...(cache ? { cache, cacheTtlMs: parseDuration(opts.cacheTtl) } : {}),
+        ...(redis ? { coalescer: new Coalescer(redis) } : {}),
+      });
+      if (!opts.certDir && opts.caCertFile) throw new RatifyError('CONFIG_INVALID', '--ca-cert-file needs --cert-dir (mTLS requires HTTPS)');
+      const listening = await server.start();
+      process.stderr.write(`ratify-ts serving on port ${listening.port}${listening.metricsPort ? `, metrics on ${listening.metricsPort}` : ''}${listening.healthPort ? `, health on ${listening.healthPort}` : ''}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          log.info({ signal: sig }, 'shutting down: finishing in-flight requests');
+          server.stop().then(
+            async () => {
+              await redis?.close();
+              resolve();
+            },
+            () => resolve(),
+          );
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+}

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { withDeadline, type Context } from '../context.js';
+import { RatifyError } from '../errors.js';
+import type { Cache } from '../cache/types.js';
+import type { Executor, VerifyOutcome } from '../executor/executor.js';
+import type { VerifyResult } from '../executor/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { parseReference } from '../reference/reference.js';
+import type { Coalescer } from './coalesce.js';
+import { goDuration, parseProviderRequest, providerResponse, sanitiseKey, splitNamespace, systemErrorResponse, type ProviderItem, type ProviderResponse } from './wire.js';
+
+export interface ProviderDeps {
+  /** The executor for new requests (replaced on config reload). */
+  executor(): Executor;
+  log: Logger;
+  metrics?: Metrics;
+  /** Result cache (`--cache-enabled`); verification results are kept for cacheTtlMs. */
+  cache?: Cache;
+  cacheTtlMs: number;
+  /** Cross-replica coalescing of identical verifications (Redis lock), when configured. */
+  coalescer?: Coalescer;
+  /** Header names that carry a trace id in, and are forwarded to registries (logger.requestHeaders.traceIDHeaderName). */
+  traceHeaders(): string[];
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: ProviderResponse;
+}
+
+/** Ratify's VerificationResponse (reference §2.3). */
+interface VerificationResponse {
+  version: string;
+  isSuccess: boolean;
+  traceID?: string;
+  timestamp?: string;
+  verifierReports?: unknown[];
+  platforms?: unknown;
+}
+
+/**
+ * The Gatekeeper external-data provider: verify and mutate. Keys are handled in parallel
+ * under one request deadline; a per-key problem is that key's `error`, a whole-request
+ * problem is HTTP 500 with `systemError` (Ratify's wire format).
+ */
+export class GatekeeperProvider {
+  constructor(private readonly d: ProviderDeps) {}
+
+  traceId(headers: Record<string, string | string[] | undefined>): string {
+    for (const h of this.d.traceHeaders()) {
+      const v = headers[h.toLowerCase()];
+      const s = Array.isArray(v) ? v[0] : v;
+      if (s && s.length <= 256) return s;
+    }
+    return randomUUID();
+  }
+
+  async verify(body: Buffer, traceId: string, parent: Context): Promise<HttpAnswer> {
+    const executor = this.d.executor();
+    return this.handle('verify', body, traceId, parent, executor.verificationRequestTimeout, false, (key, ctx) => this.verifyKey(executor, key, traceId, ctx));
+  }
+
+  async mutate(body: Buffer, traceId: string, parent: Context): Promise<HttpAnswer> {
+    const executor = this.d.executor();
+    return this.handle('mutate', body, traceId, parent, executor.mutationRequestTimeout, true, (key, ctx) => this.mutateKey(executor, key, ctx));
+  }
+
+  private async handle(
+    endpoint: 'verify' | 'mutate',
+    body: Buffer,
+    traceId: string,
+    parent: Context,
+    timeoutMs: number,
+    idempotent: boolean,
+    perKey: (key: string, ctx: Context) => Promise<ProviderItem>,
+  ): Promise<HttpAnswer> {
+    const started = performance.now();
+    const m = this.d.metrics;
+    m?.inflight.inc({ endpoint });
+    const ctx = withDeadline({ ...parent, traceId, forwardHeaders: this.forwardHeaders(traceId) }, timeoutMs, `${endpoint} request`);
+    try {
+      const req = parseProviderRequest(body);
+      // The executor fails each key closed at the deadline; this race only guards against a
+      // step that ignores its signal, so Gatekeeper always gets an answer.
+      const items = await Promise.race([
+        Promise.all(req.keys.map((k) => perKey(k, ctx))),
+        new Promise<never>((_r, reject) => {
+          const t = setTimeout(() => reject(new RatifyError('DEADLINE_EXCEEDED', `operation timed out after duration ${goDuration(timeoutMs)}`)), timeoutMs + 250);
+          ctx.signal.addEventListener('abort', () => setTimeout(() => clearTimeout(t), 300), { once: true });
+          t.unref();
+        }),
+      ]);
+      return { status: 200, body: providerResponse(items, idempotent) };
+    } catch (e) {
+      const err = e instanceof RatifyError ? e : new RatifyError('EXECUTOR_FAILURE', 'request failed', { cause: e });
+      m?.systemErrors.inc({ error: err.root.code, workload_namespace: '' });
+      this.d.log.error({ traceID: traceId, err: err.message }, `${endpoint} request failed`);
+      return { status: 500, body: systemErrorResponse(err.detail, idempotent) };
+    } finally {
+      ctx.cancel();
+      m?.inflight.dec({ endpoint });
+      const ms = performance.now() - started;
+      if (endpoint === 'verify') m?.verificationRequest.observe(ms);
+      else m?.mutationRequest.observe(ms);
+    }
+  }
+
+  private forwardHeaders(traceId: string): Record<string, string> | undefined {
+    const names = this.d.traceHeaders();
+    if (names.length === 0) return undefined;
+    return Object.fromEntries(names.map((h) => [h, traceId]));
+  }
+
+  private async verifyKey(executor: Executor, rawKey: string, traceId: string, parent: Context): Promise<ProviderItem> {
+    const key = sanitiseKey(rawKey);
+    const { namespace, subject } = splitNamespace(key);
+    try {
+      parseReference(subject);
+    } catch (e) {
+      return { key, error: (e as RatifyError).message };
+    }
+    const ctx: Context = { ...parent, ...(namespace ? { namespace } : {}) };
+    const cacheKey = `${namespace ? `${namespace}:` : ''}cache_ratify_verify_handler_${subject}`;
+    const cached = await this.cacheGet(cacheKey);
+    if (cached) return { key, value: this.response(executor, cached, traceId) };
+    const outcome = await this.compute(executor, cacheKey, subject, ctx);
+    if (outcome.error && executor.policy.shape !== 'config') {
+      // Nested-shape policies report request errors as the item's error (Ratify's Rego mode).
+      return { key, error: `${outcome.error.code}: ${outcome.error.message.replace(/^[A-Z_]+: /, '')}` };
+    }
+    this.d.log.info({ traceID: traceId, subject, namespace, isSuccess: outcome.result.isSuccess }, 'verification result');
+    return { key, value: this.response(executor, outcome.result, traceId) };
+  }
+
+  /** One verification per subject across concurrent requests (and replicas, with a coalescer); results cached if lasting. */
+  private async compute(executor: Executor, cacheKey: string, subject: string, ctx: Context): Promise<VerifyOutcome> {
+    const run = async (): Promise<VerifyOutcome> => {
+      const outcome = await executor.verify({ subject }, ctx);
+      if (this.d.cache && !outcome.transient && !(outcome.error && executor.policy.shape !== 'config')) {
+        await this.d.cache.set(cacheKey, outcome.result, this.d.cacheTtlMs);
+      }
+      return outcome;
+    };
+    if (!this.d.coalescer || !this.d.cache) return run();
+    return this.d.coalescer.run<VerifyOutcome>(cacheKey, ctx, async () => {
+      const hit = await this.d.cache!.get<VerifyResult>(cacheKey);
+      return hit ? { result: hit, transient: false } : undefined;
+    }, run);
+  }
+
+  private async cacheGet(key: string): Promise<VerifyResult | undefined> {
+    if (!this.d.cache) return undefined;
+    const v = await this.d.cache.get<VerifyResult>(key);
+    this.d.metrics?.cache('verify', v !== undefined);
+    return v;
+  }
+
+  private response(executor: Executor, r: VerifyResult, traceId: string): VerificationResponse {
+    const out: VerificationResponse = {
+      version: executor.policy.shape === 'config' ? '0.2.0' : '1.1.0',
+      isSuccess: r.isSuccess,
+      traceID: traceId,
+      timestamp: new Date().toISOString(),
+    };
+    if (r.verifierReports.length) out.verifierReports = r.verifierReports;
+    if (r.platforms) out.platforms = r.platforms;
+    return out;
+  }
+
+  private async mutateKey(executor: Executor, rawKey: string, ctx: Context): Promise<ProviderItem> {
+    const key = sanitiseKey(rawKey);
+    const { namespace, subject } = splitNamespace(key);
+    try {
+      const ref = parseReference(subject);
+      if (ref.digest) return { key, value: key };
+      const store = executor.stores.find((s) => s.name === 'oras');
+      if (!store) {
+        throw new RatifyError('REFERRER_STORE_FAILURE', `failed to mutate image reference ${subject}: could not find matching store oras`);
+      }
+      const desc = await store.resolve(ref, { ...ctx, ...(namespace ? { namespace } : {}) });
+      return { key, value: `${ref.path}@${desc.digest}` };
+    } catch (e) {
+      const err = e instanceof RatifyError ? e : new RatifyError('EXECUTOR_FAILURE', 'mutation failed', { cause: e });
+      return { key, value: key, error: err.message };
+    }
+  }
+}
