@@ -27,7 +27,9 @@ export async function loadTlsMaterial(f: TlsFiles): Promise<SecureContextOptions
   } catch (e) {
     throw new RatifyError('CERT_INVALID', 'cannot read TLS certificate files', { cause: e, remediation: 'Check --cert-dir (tls.crt, tls.key) and --ca-cert-file' });
   }
-  const opts: SecureContextOptions = { cert, key, ...(ca ? { ca } : {}) };
+  // minVersion belongs to the secure context: setSecureContext() on rotation would otherwise
+  // silently fall back to TLS 1.2.
+  const opts: SecureContextOptions = { cert, key, minVersion: 'TLSv1.3', ...(ca ? { ca } : {}) };
   try {
     createSecureContext(opts);
   } catch (e) {

@@ -88,3 +88,29 @@ export async function makeTokenSigningCert(dir: string): Promise<TokenSigningMat
     keyPem: await readFile(keyFile, 'utf8'),
   };
 }
+
+export interface IssuedCert {
+  certFile: string;
+  keyFile: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/** Issues a leaf from a test CA: a server cert for 127.0.0.1/localhost, or a client cert for mTLS. */
+export async function issueCert(ca: Pick<TestPki, 'caCertFile' | 'caKeyFile'>, dir: string, name: string, usage: 'server' | 'client'): Promise<IssuedCert> {
+  const certFile = join(dir, `${name}.crt`);
+  const keyFile = join(dir, `${name}.key`);
+  const csr = join(dir, `${name}.csr`);
+  const ext = join(dir, `${name}.ext`);
+  await openssl(['req', '-new', ...EC_KEY, '-keyout', keyFile, '-out', csr, '-subj', `/CN=${name}`]);
+  await writeFile(ext, [
+    ...(usage === 'server' ? ['subjectAltName=IP:127.0.0.1,DNS:localhost'] : []),
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature',
+    `extendedKeyUsage=${usage === 'server' ? 'serverAuth' : 'clientAuth'}`,
+    '',
+  ].join('\n'));
+  await openssl(['x509', '-req', '-in', csr, '-CA', ca.caCertFile, '-CAkey', ca.caKeyFile,
+    '-set_serial', `0x${randomBytes(12).toString('hex')}`, '-days', '30', '-extfile', ext, '-out', certFile]);
+  return { certFile, keyFile, certPem: await readFile(certFile, 'utf8'), keyPem: await readFile(keyFile, 'utf8') };
+}
