@@ -1,7 +1,8 @@
 import { VerifierRegistry } from './registry.js';
+import { sbomVerifierFactory } from './sbom/verifier.js';
+import { vulnReportVerifierFactory } from './vulnreport/verifier.js';
 
 /** The registry with every built-in verifier factory. */
 export function builtinVerifiers(): VerifierRegistry {
-  const r = new VerifierRegistry();
-  return r;
+  return new VerifierRegistry().register(sbomVerifierFactory).register(vulnReportVerifierFactory);
 }
