@@ -20,6 +20,9 @@ export class Coalescer {
     const lockKey = `lock:${key}`;
     if (await this.redis.tryLock(lockKey, owner, this.lockTtlMs)) {
       try {
+        // Another replica may have finished and released the lock since our cache miss.
+        const hit = await cached();
+        if (hit !== undefined) return hit;
         return await compute();
       } finally {
         await this.redis.unlock(lockKey, owner);
