@@ -65,17 +65,23 @@ export async function openRuntime(opts: CommonOptions, global: GlobalOptions, en
   const ctx = withDeadline({ signal: new AbortController().signal, log, stats: newStats() }, timeoutMs, 'command');
   let stores: ReferrerStore[];
   let subject: Reference;
-  if (opts.ociLayout) {
-    const parsed = parseOciLayoutSubject(opts.subject);
-    const path = resolvePath(parsed.layoutPath);
-    await stat(path).catch((e: unknown) => {
-      throw new RatifyError('REFERENCE_INVALID', `OCI layout ${path} does not exist`, { cause: e, remediation: 'Give --oci-layout a subject like ./layout:tag or ./layout@sha256:<hex>' });
-    });
-    stores = [await createOciLayoutStore({ name: 'oci-layout', path }, undefined, { ctx })];
-    subject = { ...parsed.reference, repository: path, path };
-  } else {
-    subject = parseReference(opts.subject);
-    stores = await createStores(loaded.config.store, { rt, log, ...(loaded.path ? { baseDir: dirname(loaded.path) } : {}) });
+  try {
+    if (opts.ociLayout) {
+      const parsed = parseOciLayoutSubject(opts.subject);
+      const path = resolvePath(parsed.layoutPath);
+      await stat(path).catch((e: unknown) => {
+        throw new RatifyError('REFERENCE_INVALID', `OCI layout ${path} does not exist`, { cause: e, remediation: 'Give --oci-layout a subject like ./layout:tag or ./layout@sha256:<hex>' });
+      });
+      stores = [await createOciLayoutStore({ name: 'oci-layout', path }, undefined, { ctx })];
+      subject = { ...parsed.reference, repository: path, path };
+    } else {
+      subject = parseReference(opts.subject);
+      stores = await createStores(loaded.config.store, { rt, log, ...(loaded.path ? { baseDir: dirname(loaded.path) } : {}) });
+    }
+  } catch (e) {
+    // The deadline timer would otherwise keep the process alive until it fires.
+    ctx.cancel();
+    throw e;
   }
   return {
     log,
