@@ -36,7 +36,9 @@ export async function certificatesFromPath(path: string, files: CertFileCache, l
     try {
       info = await lstat(p);
     } catch (e) {
-      log?.warn({ path: p, err: (e as Error).message }, 'invalid certificate path skipped');
+      // Ratify always adds its default directory, which usually does not exist: not worth a warning.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && isRoot) log?.debug({ path: p }, 'certificate path does not exist');
+      else log?.warn({ path: p, err: (e as Error).message }, 'invalid certificate path skipped');
       return;
     }
     if (info.isSymbolicLink()) {
