@@ -54,6 +54,11 @@ export const DEFAULT_MUTATION_TIMEOUT_MS = 950;
 const DEFAULT_CONCURRENCY = 8;
 const DEFAULT_NESTED_DEPTH = 3;
 
+interface ListedReferrer {
+  store: ReferrerStore;
+  referrer: ReferenceDescriptor;
+}
+
 /** Per-request state: the trace being built and the limiter shared by all depths. */
 interface RequestState {
   ctx: Context;
@@ -133,11 +138,18 @@ export class Executor {
 
   private async verifyInternal(params: VerifyParams, st: RequestState): Promise<VerifyResult> {
     const ref = params.reference ?? parseReference(params.subject);
+    const mode = params.platform ?? { kind: 'index' };
+    // A subject given by digest can be listed while it is being resolved: listing needs only the
+    // digest (resolving fills in media type and size, which verifiers check). Saves a round trip.
+    let early: Promise<ListedReferrer[]> | undefined;
+    if (ref.digest && mode.kind === 'index') {
+      early = this.listAll(ref, { mediaType: '', digest: ref.digest, size: 0 }, params.referenceTypes, st, 0);
+      early.catch(() => undefined);
+    }
     const subjectDesc = await this.timed(st, 'resolve subject', () => this.resolveSubject(ref, st.ctx));
     if (st.trace) st.trace.digest = subjectDesc.digest;
     const resolved: Reference = ref.digest ? ref : { ...ref, digest: subjectDesc.digest };
-    const mode = params.platform ?? { kind: 'index' };
-    if (mode.kind === 'index') return this.verifyOne(ref, resolved, subjectDesc, params.referenceTypes, st);
+    if (mode.kind === 'index') return this.verifyOne(ref, resolved, subjectDesc, params.referenceTypes, st, early);
     const indexBytes = await this.timed(st, 'read image index', () => this.fetchIndex(resolved, subjectDesc, st.ctx));
     const children = selectChildren(mode, subjectDesc, indexBytes);
     if (children.length === 0) {
@@ -156,8 +168,8 @@ export class Executor {
   }
 
   /** One manifest: list, verify, decide. */
-  private async verifyOne(display: Reference, resolved: Reference, subjectDesc: Descriptor, types: string[] | undefined, st: RequestState): Promise<VerifyResult> {
-    const reports = await this.verifyReferrers({ ...resolved, original: display.original }, subjectDesc, types, st, 0);
+  private async verifyOne(display: Reference, resolved: Reference, subjectDesc: Descriptor, types: string[] | undefined, st: RequestState, listed?: Promise<ListedReferrer[]>): Promise<VerifyResult> {
+    const reports = await this.verifyReferrers({ ...resolved, original: display.original }, subjectDesc, types, st, 0, listed);
     if (this.o.policy.shape === 'config' && reports.length === 0) {
       throw new RatifyError(
         'NO_VERIFIER_REPORT',
@@ -203,7 +215,21 @@ export class Executor {
   }
 
   /** Lists referrers in every store (in parallel) and verifies them; results keep store, then listing, order. */
-  private async verifyReferrers(ref: Reference, subject: Descriptor, types: string[] | undefined, st: RequestState, depth: number): Promise<Array<ReportElement | NestedReport>> {
+  private async verifyReferrers(
+    ref: Reference,
+    subject: Descriptor,
+    types: string[] | undefined,
+    st: RequestState,
+    depth: number,
+    listed?: Promise<ListedReferrer[]>,
+  ): Promise<Array<ReportElement | NestedReport>> {
+    const items = await (listed ?? this.listAll(ref, subject, types, st, depth));
+    const perItem = await Promise.all(items.map(({ store, referrer }) => this.verifyReferrer(ref, subject, referrer, store, st, depth)));
+    return perItem.flat();
+  }
+
+  /** Referrers from every store (in parallel), store by store in listing order. */
+  private async listAll(ref: Reference, subject: Descriptor, types: string[] | undefined, st: RequestState, depth: number): Promise<ListedReferrer[]> {
     const lists = await this.timed(st, depth === 0 ? 'list referrers' : `list referrers (depth ${depth})`, () =>
       Promise.all(
         this.o.stores.map(async (store) => {
@@ -216,9 +242,7 @@ export class Executor {
         }),
       ),
     );
-    const items = lists.flat();
-    const perItem = await Promise.all(items.map(({ store, referrer }) => this.verifyReferrer(ref, subject, referrer, store, st, depth)));
-    return perItem.flat();
+    return lists.flat();
   }
 
   private async verifyReferrer(

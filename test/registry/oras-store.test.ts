@@ -135,7 +135,13 @@ describe('referrers API', () => {
 
   test('a subject without referrers gives an empty list', async () => {
     assert.deepEqual(await list(), []);
-    assert.equal(fake.count('GET', tagSchemaPath()), 0, 'no fallback when the API answers');
+    // The first listing asks the tag schema in parallel (capability unknown); once the API has
+    // answered, later listings use only the API.
+    const tagSchemaAsks = fake.count('GET', tagSchemaPath());
+    assert.ok(tagSchemaAsks <= 1);
+    assert.deepEqual(await list(), []);
+    assert.equal(fake.count('GET', tagSchemaPath()), tagSchemaAsks, 'no tag schema once the API is known');
+    assert.equal(fake.count('GET', referrersPath()), 2);
   });
 
   test('more referrers than referrersPerSubject → LIST_REFERRERS_FAILURE', async () => {
@@ -180,8 +186,9 @@ describe('referrers API', () => {
 
   test('a registry error on the referrers endpoint → LIST_REFERRERS_FAILURE, no fallback', async () => {
     fake.route('GET', referrersPath(), (_req, res) => registryError(res, 400, 'UNSUPPORTED', 'nope'));
+    // A tag schema index exists, but an API error must not silently fall back to it.
+    putTagSchemaIndex([fake.putArtifact(REPO, { artifactType: 'application/x' })]);
     await assert.rejects(list(), isError('LIST_REFERRERS_FAILURE', { text: /HTTP 400.*UNSUPPORTED: nope/ }));
-    assert.equal(fake.count('GET', tagSchemaPath()), 0);
   });
 });
 

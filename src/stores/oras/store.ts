@@ -52,6 +52,7 @@ export class OrasStore implements ReferrerStore {
   private insecure: RegistryTransport | undefined;
   private readonly clients = new Map<string, RegistryClient>();
   private readonly noReferrersApi = new Map<string, number>();
+  private readonly supportsReferrersApi = new Map<string, number>();
   private readonly flights = new SingleFlight<unknown>();
 
   constructor(private readonly o: OrasStoreOptions) {
@@ -147,17 +148,28 @@ export class OrasStore implements ReferrerStore {
 
   private async listFromRegistry(ctx: Context, client: RegistryClient, registry: string, repo: string, digest: string): Promise<Descriptor[]> {
     const host = registryHost(registry);
-    const until = this.noReferrersApi.get(host);
-    if (until === undefined || until < Date.now()) {
+    const until = this.supportsReferrersApi.get(host);
+    if (until !== undefined && until > Date.now()) {
       const page = await client.referrers(ctx, registry, repo, digest);
-      if (page) {
-        this.noReferrersApi.delete(host);
-        return page.descriptors;
-      }
-      this.noReferrersApi.set(host, Date.now() + CAPABILITY_TTL_MS);
-      ctx.log.debug({ registry }, 'registry has no referrers API; using the referrers tag schema');
+      if (page) return page.descriptors;
+      // It stopped answering: forget what we knew and probe below next time.
+      this.supportsReferrersApi.delete(host);
     }
-    return client.referrersByTagSchema(ctx, registry, repo, digest);
+    const noApiUntil = this.noReferrersApi.get(host);
+    if (noApiUntil !== undefined && noApiUntil > Date.now()) return client.referrersByTagSchema(ctx, registry, repo, digest);
+    // Capability unknown: ask both ways at once, so that a registry without the API costs no
+    // extra round trip. The tag-schema answer is dropped when the API answers.
+    const tagSchema = client.referrersByTagSchema(ctx, registry, repo, digest);
+    tagSchema.catch(() => undefined);
+    const page = await client.referrers(ctx, registry, repo, digest);
+    if (page) {
+      this.noReferrersApi.delete(host);
+      this.supportsReferrersApi.set(host, Date.now() + CAPABILITY_TTL_MS);
+      return page.descriptors;
+    }
+    this.noReferrersApi.set(host, Date.now() + CAPABILITY_TTL_MS);
+    ctx.log.debug({ registry }, 'registry has no referrers API; using the referrers tag schema');
+    return tagSchema;
   }
 
   private async cosignSignature(ctx: Context, client: RegistryClient, ref: Reference, digest: string): Promise<ReferenceDescriptor | undefined> {
