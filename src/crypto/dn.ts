@@ -16,57 +16,9 @@
 // Go's %q (strconv.Quote), needed because notation formats names and values with %q in its errors.
 // ---------------------------------------------------------------------------------------------
 
-const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+import { GO_PRINTABLE, goQuote } from './x509/gofmt.js';
 
-/** Go's `strconv.Quote` / `%q` for a string. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (ch === ' ' || GO_PRINTABLE.test(ch)) {
-      out += ch;
-    } else if (cp < 0x80) {
-      out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    } else if (cp >= 0xd800 && cp <= 0xdfff) {
-      // A lone surrogate cannot come from valid UTF-8; Go would show the replacement rune.
-      out += '\\ufffd';
-    } else if (cp < 0x10000) {
-      out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    } else {
-      out += `\\U${cp.toString(16).padStart(8, '0')}`;
-    }
-  }
-  return out + '"';
-}
+export { goQuote };
 
 // ---------------------------------------------------------------------------------------------
 // Trust-policy DN parsing (go-ldap ParseDN + notation's rules)

@@ -3,65 +3,26 @@
  * pkix.Name, time.Time.String()); Ratify reports those texts verbatim, so we reproduce them.
  */
 
-/** Go's strconv.Quote: double-quoted, Go escapes, printable Unicode kept as is. */
+// unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
+export const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+
+/** Go's strconv.Quote (`%q`): double-quoted, Go escapes, printable Unicode kept as is. */
 export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (cp < 0x20 || cp === 0x7f) {
-      out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    } else if (cp >= 0xd800 && cp <= 0xdfff) {
-      // A lone surrogate cannot come from valid UTF-8; Go would have seen U+FFFD.
-      out += '\\ufffd';
-    } else if (!isGoPrintable(cp)) {
-      out += cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
-    } else {
-      out += ch;
-    }
+    const cp = ch.codePointAt(0)!;
+    const esc = ESCAPES[ch];
+    if (esc !== undefined) out += esc;
+    else if (ch === ' ' || GO_PRINTABLE.test(ch)) out += ch;
+    else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    // A lone surrogate cannot come from valid UTF-8; Go would show the replacement rune.
+    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd';
+    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
   }
   return `${out}"`;
-}
-
-// Close enough to unicode.IsPrint for the texts we quote (names, header keys): control,
-// format, line/paragraph separators and unassigned private-use code points are escaped.
-function isGoPrintable(cp: number): boolean {
-  if (cp >= 0x80 && cp < 0xa0) return false;
-  if (cp === 0xad || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff) return false;
-  if (cp >= 0x200b && cp <= 0x200f) return false;
-  if (cp >= 0x202a && cp <= 0x202e) return false;
-  if (cp >= 0x2060 && cp <= 0x206f) return false;
-  if (cp >= 0xe000 && cp <= 0xf8ff) return false;
-  if (cp >= 0xfff9 && cp <= 0xfffb) return false;
-  return true;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
