@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { Cache } from '../cache/types.js';
 import { RatifyError } from '../errors.js';
 import type { LoadedConfig, RuntimeEnv } from '../config/load.js';
 import type { Logger } from '../observability/logger.js';
-import { createPolicy } from '../policy/factory.js';
+import { createPolicyWithPlugins } from '../plugins/module-policy.js';
+import type { PluginVerifierDeps } from '../plugins/exec-verifier.js';
 import { createStores } from '../stores/factory.js';
 import type { ReferrerStore } from '../stores/types.js';
 import { builtinVerifiers } from '../verifiers/builtin.js';
@@ -17,13 +19,16 @@ export interface BuildDeps {
   registry?: VerifierRegistry;
   /** Replace the config's stores (e.g. `--oci-layout`). */
   stores?: ReferrerStore[];
+  /** How long per-referrer verifier results stay in `cache` (server). */
+  resultTtlMs?: number;
 }
 
 /** Builds an Executor from a loaded config.json: stores, verifiers (through the registry), policy. */
 export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Promise<Executor> {
   const cfg = loaded.config;
   const baseDir = loaded.path ? dirname(loaded.path) : undefined;
-  const policy = createPolicy(cfg.policy as { plugin?: Record<string, unknown> } | undefined);
+  // `policy.plugin.module` loads an in-process policy provider; otherwise the built-ins.
+  const policy = await createPolicyWithPlugins(cfg.policy as { plugin?: Record<string, unknown> } | undefined, { rt: deps.rt, log: deps.log, ...(baseDir ? { baseDir } : {}) });
   if (!cfg.verifier || cfg.verifier.plugins.length === 0) {
     throw new RatifyError('CONFIG_INVALID', 'The configuration for verifier.plugins must include at least one plugin', {
       remediation: 'Add a verifier, e.g. {"name": "notation", "artifactTypes": "application/vnd.cncf.notary.signature", ...}',
@@ -32,22 +37,22 @@ export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Prom
   const registry = deps.registry ?? builtinVerifiers();
   const stores = deps.stores ?? (await createStores(cfg.store, { rt: deps.rt, log: deps.log, ...(deps.cache ? { cache: deps.cache } : {}), ...(baseDir ? { baseDir } : {}) }));
   try {
-    const verifiers = await Promise.all(
-      cfg.verifier.plugins.map((entry, i) =>
-        registry.create(entry as Record<string, unknown>, i, {
-          rt: deps.rt,
-          log: deps.log,
-          ...(baseDir ? { baseDir } : {}),
-          ...(cfg.verifier!.version ? { sectionVersion: cfg.verifier!.version } : {}),
-          ...(cfg.verifier!.pluginBinDirs ? { pluginBinDirs: cfg.verifier!.pluginBinDirs } : {}),
-        }),
-      ),
-    );
+    // Plugins also get the store section (sent to exec plugins as storeConfig).
+    const verifierDeps: PluginVerifierDeps = {
+      rt: deps.rt,
+      log: deps.log,
+      ...(baseDir ? { baseDir } : {}),
+      ...(cfg.verifier.version ? { sectionVersion: cfg.verifier.version } : {}),
+      ...(cfg.verifier.pluginBinDirs ? { pluginBinDirs: cfg.verifier.pluginBinDirs } : {}),
+      storeSection: { ...(cfg.store?.version ? { version: cfg.store.version } : {}), pluginBinDirs: cfg.store?.pluginBinDirs ?? null },
+    };
+    const verifiers = await Promise.all(cfg.verifier.plugins.map((entry, i) => registry.create(entry as Record<string, unknown>, i, verifierDeps)));
     const exec = cfg.executor ?? {};
     return new Executor({
       stores,
       verifiers,
       policy,
+      ...(deps.cache ? { resultCache: deps.cache, resultCacheTtlMs: deps.resultTtlMs ?? 10_000, configHash: createHash('sha256').update(loaded.raw).digest('hex').slice(0, 16) } : {}),
       ...(exec.verificationRequestTimeout ? { verificationRequestTimeout: exec.verificationRequestTimeout } : {}),
       ...(exec.mutationRequestTimeout ? { mutationRequestTimeout: exec.mutationRequestTimeout } : {}),
     });

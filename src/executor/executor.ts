@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { abortError, newStats, withDeadline, type Context } from '../context.js';
 import { RatifyError, asRatifyError } from '../errors.js';
 import { SingleFlight } from '../cache/singleflight.js';
+import type { Cache } from '../cache/types.js';
 import type { Descriptor, ReferenceDescriptor } from '../oci/descriptor.js';
 import { parseReference, withDigest, type Reference } from '../reference/reference.js';
 import type { PolicyProvider } from '../policy/types.js';
@@ -22,6 +23,11 @@ export interface ExecutorOptions {
   concurrency?: number;
   /** Levels of nested verification (signature on an SBOM on an image = 2). */
   maxNestedDepth?: number;
+  /** Cache of per-referrer verifier results (server with --cache-enabled). */
+  resultCache?: Cache;
+  resultCacheTtlMs?: number;
+  /** Identifies the configuration in result cache keys (SHA-256 of config.json). */
+  configHash?: string;
 }
 
 export interface VerifyParams {
@@ -324,6 +330,12 @@ export class Executor {
     trace: ReferrerTrace | undefined,
   ): Promise<VerifierResult> {
     const t0 = performance.now();
+    const cacheKey = this.o.resultCache ? `verifier_result:${this.o.configHash ?? ''}:${st.ctx.namespace ?? ''}:${v.name}:${ref.original}:${subject.digest}:${referrer.digest}` : undefined;
+    const cached = cacheKey ? await this.o.resultCache!.get<VerifierResult>(cacheKey) : undefined;
+    if (cached) {
+      if (trace) trace.verifiers.push({ name: v.name, type: v.type, isSuccess: cached.isSuccess, message: cached.message, ...(cached.errorReason ? { errorReason: cached.errorReason } : {}), checks: [{ check: 'cache', ok: true, detail: 'result of an earlier verification of the same content and config' }, ...(cached.trace ?? [])], ms: performance.now() - t0 });
+      return cached;
+    }
     let r: VerifierResult;
     let failedToRun = false;
     try {
@@ -343,6 +355,9 @@ export class Executor {
       if (rem) r.remediation = rem;
     }
     st.ctx.metrics?.verifierDuration(v.name, ref.original, performance.now() - t0, r.isSuccess, failedToRun, st.ctx.namespace ?? '');
+    // Content is immutable by digest and the config is fixed by its hash; only time-dependent
+    // checks (expiry, revocation, report age) change, which the TTL bounds.
+    if (cacheKey && !failedToRun) await this.o.resultCache!.set(cacheKey, r, this.o.resultCacheTtlMs ?? 10_000);
     if (trace) {
       trace.verifiers.push({
         name: v.name,

@@ -1,12 +1,14 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import { RatifyError } from '../errors.js';
 import type { Cache } from '../cache/types.js';
 import { loadConfig, type LoadedConfig, type RuntimeEnv } from '../config/load.js';
 import type { Executor } from '../executor/executor.js';
 import { buildExecutor } from '../executor/build.js';
 import type { Logger } from '../observability/logger.js';
+import type { Context } from '../context.js';
 import type { Metrics } from '../observability/metrics.js';
 import { GatekeeperProvider } from './provider.js';
 import { loadTlsMaterial, type TlsFiles } from './tls.js';
@@ -41,6 +43,14 @@ export interface Listening {
   metricsPort?: number;
   healthPort?: number;
 }
+
+/**
+ * The parent signal of every request: nothing aborts a request from outside (deadlines are the
+ * provider's), and one shared signal saves an AbortController per request. Each request that
+ * does real work listens on it until its deadline is cancelled, hence no listener limit.
+ */
+const NEVER_ABORTED = new AbortController().signal;
+setMaxListeners(0, NEVER_ABORTED);
 
 const VERIFY_PATH = '/ratify/gatekeeper/v1/verify';
 const MUTATE_PATH = '/ratify/gatekeeper/v1/mutate';
@@ -192,7 +202,7 @@ export class RatifyServer {
 
   private async buildFrom(loaded: LoadedConfig): Promise<Executor> {
     if (this.o.build) return this.o.build(loaded);
-    return buildExecutor(loaded, { rt: this.o.rt, log: this.o.log, ...(this.o.cache ? { cache: this.o.cache } : {}) });
+    return buildExecutor(loaded, { rt: this.o.rt, log: this.o.log, ...(this.o.cache ? { cache: this.o.cache, resultTtlMs: this.o.cacheTtlMs ?? 10_000 } : {}) });
   }
 
   private setTraceHeaders(loaded: LoadedConfig): void {
@@ -246,7 +256,16 @@ export class RatifyServer {
         return json(res, (e as { status?: number }).status ?? 400, systemErrorResponse((e as Error).message, endpoint === 'mutate'));
       }
       const traceId = this.provider.traceId(req.headers);
-      const ctx = { signal: new AbortController().signal, log: this.o.log.child({ traceID: traceId }), ...(this.o.metrics ? { metrics: this.o.metrics } : {}) };
+      const base = this.o.log;
+      let log: Logger | undefined;
+      const ctx: Context = {
+        signal: NEVER_ABORTED,
+        // Made on first use: a cache hit logs nothing (spreading the context into a deadline reads it).
+        get log() {
+          return (log ??= base.child({ traceID: traceId }));
+        },
+        ...(this.o.metrics ? { metrics: this.o.metrics } : {}),
+      };
       const answer = endpoint === 'verify' ? await this.provider.verify(body, traceId, ctx) : await this.provider.mutate(body, traceId, ctx);
       json(res, answer.status, answer.body);
     } catch (e) {

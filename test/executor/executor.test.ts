@@ -281,3 +281,30 @@ describe('executor with CEL policy (nested report shape)', () => {
     assert.throws(() => new CelPolicy({}), (e: unknown) => e instanceof RatifyError && e.code === 'CONFIG_INVALID');
   });
 });
+
+describe('per-referrer result cache', () => {
+  it('reuses a verifier result for the same content and config, but not a failure to run', async () => {
+    const { MemoryCache } = await import('../../src/cache/memory.js');
+    const { store, img, subject } = setup();
+    store.attach(img, NOTARY, 'sig');
+    store.attach(img, SPDX, 'sbom');
+    let sbomRuns = 0;
+    const flaky = new ScriptedVerifier('sbom', [SPDX], () => {
+      sbomRuns++;
+      if (sbomRuns === 1) throw new RatifyError('GET_BLOB_CONTENT_FAILURE', 'registry hiccup');
+      return { isSuccess: true, message: 'ok' };
+    });
+    const notation = new ScriptedVerifier('notation', [NOTARY], byAnnotation);
+    const ex = new Executor({ stores: [store], verifiers: [notation, flaky], policy: new ConfigPolicy({}), resultCache: new MemoryCache(), resultCacheTtlMs: 60_000, configHash: 'abc' });
+    const first = await ex.verify({ subject }, ctx());
+    assert.equal(first.result.isSuccess, false);
+    assert.equal(first.transient, true);
+    const second = await ex.verify({ subject }, ctx());
+    assert.equal(second.result.isSuccess, true, 'the failure to run was not cached');
+    const third = await ex.verify({ subject }, ctx(), { explain: true });
+    assert.equal(third.result.isSuccess, true);
+    assert.equal(notation.calls, 1, 'the signature result came from the cache twice');
+    assert.equal(sbomRuns, 2);
+    assert.equal(third.trace!.referrers[0]!.verifiers[0]!.checks[0]!.check, 'cache');
+  });
+});
