@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import * as asn1js from 'asn1js';
@@ -98,8 +99,23 @@ function invalid(msg: string, cause?: unknown): RatifyError {
   return new RatifyError('CERT_INVALID', msg, cause === undefined ? {} : { cause });
 }
 
+/**
+ * Certificates are immutable and the same few signers recur in every signature, so parsed
+ * certificates are kept by their DER bytes (parsing dominates verification time otherwise).
+ */
+const parsed = new LRUCache<string, Certificate>({ max: 2048 });
+
 /** Parses one DER certificate. Throws CERT_INVALID with a Go-like "x509: ..." reason. */
 export function parseCertificateDer(input: Uint8Array): Certificate {
+  const key = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('base64');
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  const cert = parseUncached(input);
+  parsed.set(key, cert);
+  return cert;
+}
+
+function parseUncached(input: Uint8Array): Certificate {
   const der = Buffer.from(input);
   let node: X509Certificate;
   let cert: pkijs.Certificate;

@@ -118,7 +118,17 @@ export function checkSignature(cert: Certificate, signed: Uint8Array, sig: Uint8
 }
 
 /** Go's Certificate.CheckSignatureFrom(parent), including its CA constraint checks. */
+const signedBy = new WeakMap<Certificate, WeakMap<Certificate, { err: string | undefined }>>();
+
 export function checkSignatureFrom(child: Certificate, parent: Certificate): string | undefined {
+  let byParent = signedBy.get(child);
+  if (!byParent) signedBy.set(child, (byParent = new WeakMap()));
+  let v = byParent.get(parent);
+  if (!v) byParent.set(parent, (v = { err: checkSignatureFromUncached(child, parent) }));
+  return v.err;
+}
+
+function checkSignatureFromUncached(child: Certificate, parent: Certificate): string | undefined {
   const bc = parent.basicConstraints;
   // RFC 5280 4.2.1.9: a v3 certificate without basic constraints (or with cA false) must not sign.
   if ((parent.version === 3 && bc === undefined) || (bc !== undefined && !bc.isCA)) return ERR_CONSTRAINT_VIOLATION;
@@ -126,7 +136,15 @@ export function checkSignatureFrom(child: Certificate, parent: Certificate): str
   return checkSignature(child, child.tbs, child.signature, parent.publicKey, false);
 }
 
+// Parsed certificates are shared (see parseCertificateDer), so a verdict on one holds for good.
+const selfSigned = new WeakMap<Certificate, { err: string | undefined }>();
+
 /** Go's cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature). */
 export function checkSelfSignature(cert: Certificate): string | undefined {
-  return checkSignature(cert, cert.tbs, cert.signature, cert.publicKey, true);
+  let v = selfSigned.get(cert);
+  if (!v) {
+    v = { err: checkSignature(cert, cert.tbs, cert.signature, cert.publicKey, true) };
+    selfSigned.set(cert, v);
+  }
+  return v.err;
 }

@@ -111,7 +111,8 @@ function remediationFor(type: string | undefined): string {
 
 /** Go's %+v of the referrer descriptor, as Ratify prints it in the failure message. */
 function goDescriptor(d: Descriptor): string {
-  const ann = d.annotations ? `map[${Object.entries(d.annotations).map(([k, v]) => `${k}:${v}`).join(' ')}]` : 'map[]';
+  // fmt prints a map with its keys sorted.
+  const ann = d.annotations ? `map[${Object.keys(d.annotations).sort().map((k) => `${k}:${d.annotations![k]}`).join(' ')}]` : 'map[]';
   return `{Descriptor:{MediaType:${d.mediaType} Digest:${d.digest} Size:${d.size} URLs:[] Annotations:${ann} Data:[] Platform:<nil> ArtifactType:} ArtifactType:${d.artifactType ?? ''}}`;
 }
 

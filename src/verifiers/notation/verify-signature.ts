@@ -7,11 +7,11 @@ import { parseCertificateDer } from '../../crypto/x509/certificate.js';
 import { goQuote, goRFC1123Z, goTimeUTC } from '../../crypto/x509/gofmt.js';
 import { chainRevocationError, type RevocationValidator } from '../../crypto/revocation/index.js';
 import { boundedAfter, boundedBefore, type Timestamp } from '../../crypto/timestamp/tstinfo.js';
-import { parseTimestampToken, validateMessage, verifyTimestampToken } from '../../crypto/timestamp/token.js';
+import { getTSTInfo, parseTimestampToken, validateMessage, verifyTimestampToken } from '../../crypto/timestamp/token.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import type { CheckTrace } from '../types.js';
-import { EnvelopeError, HEADER, parseEnvelope, parsePayload, verifyIntegrity, SIGNING_SCHEME_X509, type SignatureEnvelope } from './envelope/index.js';
-import { applicableTrustPolicy, timestampOption, trustedIdentityError, verificationLevel, type TrustPolicy, type TrustPolicyDocument, type ValidationAction, type ValidationType, type VerificationLevel } from './trustpolicy/index.js';
+import { EnvelopeError, HEADER, parseEnvelope, parsePayload, verifyIntegrity, SIGNING_SCHEME_X509, type NotationPayload, type SignatureEnvelope } from './envelope/index.js';
+import { applicableTrustPolicy, NoApplicableTrustPolicyError, timestampOption, trustedIdentityError, verificationLevel, type TrustPolicy, type TrustPolicyDocument, type ValidationAction, type ValidationType, type VerificationLevel } from './trustpolicy/index.js';
 import type { TrustStoreType, X509TrustStore } from './truststore/index.js';
 
 export interface NotationVerifyInput {
@@ -57,7 +57,15 @@ const PLUGIN_HEADERS = new Set<string | number>([HEADER.verificationPlugin, HEAD
  * stops verification only when its action is "enforce". Then the payload must name the subject.
  */
 export async function verifyNotationSignature(input: NotationVerifyInput, ctx: Context): Promise<NotationOutcome> {
-  const policy = applicableTrustPolicy(input.policy, input.artifactReference);
+  let policy: TrustPolicy;
+  try {
+    policy = applicableTrustPolicy(input.policy, input.artifactReference);
+  } catch (e) {
+    // notation-go returns ErrorNoApplicableTrustPolicy from Verify; Ratify reports it as a failed
+    // verification of this signature (a verdict, not a failure to run).
+    if (e instanceof NoApplicableTrustPolicyError) return { results: [], skipped: false, error: e.detail };
+    throw e;
+  }
   const level = verificationLevel(policy.signatureVerification);
   const out: NotationOutcome = { policy, level, results: [], skipped: false };
   if (level.name === 'skip') {
@@ -88,12 +96,7 @@ export async function verifyNotationSignature(input: NotationVerifyInput, ctx: C
 
   // Verification plugins are not supported: an envelope that names one cannot be verified here.
   const plugin = env.signedAttributes.extendedAttributes.find((a) => a.key === HEADER.verificationPlugin);
-  if (plugin) {
-    const msg = plugin.critical && typeof plugin.value === 'string' && plugin.value.trim()
-      ? `error while locating the verification plugin ${goQuote(plugin.value)}, make sure the plugin is installed successfully before verifying the signature. error: notation verification plugins are not supported by ratify-ts`
-      : `${HEADER.verificationPlugin} from extended attribute is invalid`;
-    return stop(out, msg);
-  }
+  if (plugin) return stop(out, verificationPluginError(plugin));
   const unknownCritical = env.signedAttributes.extendedAttributes.filter((a) => a.critical && !PLUGIN_HEADERS.has(a.key));
   if (unknownCritical.length) {
     return stop(out, `extended critical attribute ${goQuote(String(unknownCritical[0]!.key))} cannot be processed without a verification plugin`);
@@ -134,20 +137,42 @@ export async function verifyNotationSignature(input: NotationVerifyInput, ctx: C
     if (enforce(rev)) return stop(out, rev.error!);
   }
 
-  // The signature must be over this subject, and carry the metadata asked for.
-  const payload = parsePayload(env);
+  // The signature must be over this subject, and carry the metadata asked for. notation-go records
+  // a descriptor mismatch, then checks the metadata, whose failure (if any) is the one reported.
+  let payload: NotationPayload;
+  try {
+    payload = parsePayload(env);
+  } catch (e) {
+    // A verdict about this signature, not a failure to run. notation-go unmarshals the payload
+    // leniently: only non-JSON is an error; a missing or malformed targetArtifact cannot equal the
+    // subject descriptor, which it reports as a mismatch.
+    const why = e instanceof RatifyError ? e.detail : String(e);
+    ctx.log.debug({ err: why }, 'signature payload has no usable targetArtifact');
+    return stop(out, why.startsWith('failed to unmarshal the payload') ? why : 'content descriptor mismatch');
+  }
   const t = payload.targetArtifact;
   if (t.digest !== input.subject.digest || t.size !== input.subject.size || t.mediaType !== input.subject.mediaType) {
     out.error = 'content descriptor mismatch';
-    return out;
   }
   for (const [k, v] of Object.entries(input.userMetadata ?? {})) {
-    if (t.annotations?.[k] !== v) {
+    if (!Object.hasOwn(t.annotations ?? {}, k) || t.annotations![k] !== v) {
       out.error = 'unable to find specified metadata in the signature';
-      return out;
+      break;
     }
   }
   return out;
+}
+
+/**
+ * notation-go getVerificationPlugin: the attribute must be critical, a string, and not blank;
+ * a valid name then fails to resolve, since this verifier runs no notation plugins.
+ */
+function verificationPluginError(attr: { key: string | number; critical: boolean; value: unknown }): string {
+  const key = HEADER.verificationPlugin;
+  if (!attr.critical) return `${key} is not a critical Extended attribute`;
+  if (typeof attr.value !== 'string') return `${key} from extended attribute is not a string`;
+  if (attr.value.trim() === '') return `${key} from extended attribute is an empty string`;
+  return `error while locating the verification plugin ${goQuote(attr.value)}, make sure the plugin is installed successfully before verifying the signature. error: notation verification plugins are not supported by ratify-ts`;
 }
 
 function stop(out: NotationOutcome, error: string): NotationOutcome {
@@ -214,6 +239,11 @@ async function authenticTimestampError(env: SignatureEnvelope, policy: TrustPoli
   } catch (e) {
     return `failed to parse timestamp countersignature with error: ${detailOf(e)}`;
   }
+  try {
+    getTSTInfo(token);
+  } catch (e) {
+    return `failed to get the timestamp TSTInfo with error: ${detailOf(e)}`;
+  }
   let ts: Timestamp;
   try {
     ts = validateMessage(token, env.signature);
@@ -257,8 +287,17 @@ async function authenticTimestampError(env: SignatureEnvelope, policy: TrustPoli
   return undefined;
 }
 
+/** Extensions that point at revocation information: Authority Information Access (OCSP) and CRL distribution points. */
+const REVOCATION_POINTERS = new Set(['1.3.6.1.5.5.7.1.1', '2.5.29.31']);
+
 async function revocationError(env: SignatureEnvelope, validator: RevocationValidator | undefined, ctx: Context): Promise<string | undefined> {
   if (!validator) return 'unable to check revocation status, code signing revocation validator cannot be nil';
+  // The root is never checked, and a certificate naming neither an OCSP responder nor a CRL is
+  // non-revokable: when that holds for the whole chain the answer is "ok" without asking anyone.
+  // The validator would re-parse the chain and re-check its structure (integrity already validated
+  // it) to reach the same result, which costs about a third of a verification.
+  const chain = env.certificateChain;
+  if (!chain.slice(0, -1).some((c) => c.extensions.some((e) => REVOCATION_POINTERS.has(e.oid)))) return undefined;
   try {
     const signingTime = env.signedAttributes.signingScheme === SIGNING_SCHEME_X509 ? undefined : env.signedAttributes.signingTime;
     const r = await validator.validate(ctx, { chain: env.certificateChain.map((c) => new Uint8Array(c.der)), ...(signingTime ? { signingTime } : {}) });

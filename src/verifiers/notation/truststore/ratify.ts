@@ -22,6 +22,8 @@ export interface RatifyTrustStoreOptions {
   keyManagement?: KeyManagementLookup;
   cache?: CertFileCache;
   log?: Logger;
+  /** How long a path-based answer is reused before the files are looked at again (default 1 s; 0 = always look). */
+  freshnessMs?: number;
 }
 
 /** `<namespace>/<name>` or `<name>` as written in verificationCertStores. */
@@ -34,6 +36,7 @@ export function splitProviderName(configured: string): { namespace: string | und
 
 export class RatifyTrustStore implements X509TrustStore {
   private readonly files: CertFileCache;
+  private readonly recent = new Map<string, { until: number; certs: X509Certificate[] }>();
 
   constructor(
     readonly config: RatifyTrustStoreConfig,
@@ -43,6 +46,19 @@ export class RatifyTrustStore implements X509TrustStore {
   }
 
   async getCertificates(type: TrustStoreType, namedStore: string, ctx: Context): Promise<X509Certificate[]> {
+    // Verification asks for the same stores on every signature: reuse the answer for a moment
+    // instead of walking and statting the certificate paths each time. Key providers are
+    // per-namespace and may change, so only path-based answers are kept.
+    const fromPaths = (this.config.certStores[type]?.[namedStore] ?? []).length === 0;
+    const key = `${type}:${namedStore}`;
+    const hit = fromPaths ? this.recent.get(key) : undefined;
+    if (hit && hit.until > Date.now()) return hit.certs;
+    const certs = await this.filtered(type, namedStore, ctx);
+    if (fromPaths) this.recent.set(key, { until: Date.now() + (this.opts.freshnessMs ?? 1000), certs });
+    return certs;
+  }
+
+  private async filtered(type: TrustStoreType, namedStore: string, ctx: Context): Promise<X509Certificate[]> {
     const certs = await this.unfiltered(type, namedStore, ctx);
     const valid = certs.filter(isCAOrSelfSigned);
     if (valid.length === 0) {
