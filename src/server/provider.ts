@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { withDeadline, type Context } from '../context.js';
 import { RatifyError } from '../errors.js';
 import type { Cache } from '../cache/types.js';
@@ -58,14 +59,21 @@ export class GatekeeperProvider {
 
   async verify(body: Buffer, traceId: string, parent: Context): Promise<HttpAnswer> {
     const executor = this.d.executor();
-    return this.handle('verify', body, traceId, parent, executor.verificationRequestTimeout, false, (key, ctx) => this.verifyKey(executor, key, traceId, ctx));
+    return this.handle('verify', body, traceId, parent, executor.verificationRequestTimeout, false, (key, work) => this.verifyKey(executor, key, traceId, work));
   }
 
   async mutate(body: Buffer, traceId: string, parent: Context): Promise<HttpAnswer> {
     const executor = this.d.executor();
-    return this.handle('mutate', body, traceId, parent, executor.mutationRequestTimeout, true, (key, ctx) => this.mutateKey(executor, key, ctx));
+    return this.handle('mutate', body, traceId, parent, executor.mutationRequestTimeout, true, (key, work) => this.mutateKey(executor, key, work()));
   }
 
+  /**
+   * Runs `perKey` for every key under the request deadline. The deadline context (an
+   * AbortController, a timer, a listener on the parent signal) is made by the first key that
+   * needs real work (`work()`), so a request answered wholly from the cache costs none of it.
+   * The deadline thus runs from the first cache miss (a memory lookup takes microseconds, a
+   * Redis one is bounded by its operation timeout); the guard below runs from arrival.
+   */
   private async handle(
     endpoint: 'verify' | 'mutate',
     body: Buffer,
@@ -73,22 +81,36 @@ export class GatekeeperProvider {
     parent: Context,
     timeoutMs: number,
     idempotent: boolean,
-    perKey: (key: string, ctx: Context) => Promise<ProviderItem>,
+    perKey: (key: string, work: () => Context) => Promise<ProviderItem>,
   ): Promise<HttpAnswer> {
     const started = performance.now();
     const m = this.d.metrics;
     m?.inflight.inc({ endpoint });
-    const ctx = withDeadline({ ...parent, traceId, forwardHeaders: this.forwardHeaders(traceId) }, timeoutMs, `${endpoint} request`);
+    let ctx: (Context & { cancel(): void }) | undefined;
+    let finished = false;
+    const work = (): Context => {
+      if (!ctx) {
+        ctx = withDeadline({ ...parent, traceId, forwardHeaders: this.forwardHeaders(traceId) }, timeoutMs, `${endpoint} request`);
+        // Every key's verification listens on this signal (up to MAX_KEYS): not a leak, so no
+        // MaxListenersExceededWarning (with its stack trace) for each request of more than 10 keys.
+        setMaxListeners(0, ctx.signal);
+        // A key that starts after the answer was sent (the guard fired) must not leave a listener
+        // on the shared parent signal: like the keys already running, it keeps only the executor's own deadline.
+        if (finished) ctx.cancel();
+      }
+      return ctx;
+    };
+    let guard: NodeJS.Timeout | undefined;
     try {
       const req = parseProviderRequest(body);
       // The executor fails each key closed at the deadline; this race only guards against a
-      // step that ignores its signal, so Gatekeeper always gets an answer.
+      // step that ignores its signal (or a cache lookup that hangs), so Gatekeeper always gets
+      // an answer.
       const items = await Promise.race([
-        Promise.all(req.keys.map((k) => perKey(k, ctx))),
+        Promise.all(req.keys.map((k) => perKey(k, work))),
         new Promise<never>((_r, reject) => {
-          const t = setTimeout(() => reject(new RatifyError('DEADLINE_EXCEEDED', `operation timed out after duration ${goDuration(timeoutMs)}`)), timeoutMs + 250);
-          ctx.signal.addEventListener('abort', () => setTimeout(() => clearTimeout(t), 300), { once: true });
-          t.unref();
+          guard = setTimeout(() => reject(new RatifyError('DEADLINE_EXCEEDED', `operation timed out after duration ${goDuration(timeoutMs)}`)), timeoutMs + 250);
+          guard.unref();
         }),
       ]);
       return { status: 200, body: providerResponse(items, idempotent) };
@@ -98,7 +120,10 @@ export class GatekeeperProvider {
       this.d.log.error({ traceID: traceId, err: err.message }, `${endpoint} request failed`);
       return { status: 500, body: systemErrorResponse(err.detail, idempotent) };
     } finally {
-      ctx.cancel();
+      // Both go with the request (the guard timer used to outlive it by seconds, for every request).
+      finished = true;
+      clearTimeout(guard);
+      ctx?.cancel();
       m?.inflight.dec({ endpoint });
       const ms = performance.now() - started;
       if (endpoint === 'verify') m?.verificationRequest.observe(ms);
@@ -112,7 +137,7 @@ export class GatekeeperProvider {
     return Object.fromEntries(names.map((h) => [h, traceId]));
   }
 
-  private async verifyKey(executor: Executor, rawKey: string, traceId: string, parent: Context): Promise<ProviderItem> {
+  private async verifyKey(executor: Executor, rawKey: string, traceId: string, work: () => Context): Promise<ProviderItem> {
     const key = sanitiseKey(rawKey);
     const { namespace, subject } = splitNamespace(key);
     try {
@@ -120,10 +145,10 @@ export class GatekeeperProvider {
     } catch (e) {
       return { key, error: (e as RatifyError).message };
     }
-    const ctx: Context = { ...parent, ...(namespace ? { namespace } : {}) };
     const cacheKey = `${namespace ? `${namespace}:` : ''}cache_ratify_verify_handler_${subject}`;
     const cached = await this.cacheGet(cacheKey);
     if (cached) return { key, value: this.response(executor, cached, traceId) };
+    const ctx: Context = { ...work(), ...(namespace ? { namespace } : {}) };
     const outcome = await this.compute(executor, cacheKey, subject, ctx);
     if (outcome.error && executor.policy.shape !== 'config') {
       // Nested-shape policies report request errors as the item's error (Ratify's Rego mode).
