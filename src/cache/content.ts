@@ -24,6 +24,7 @@ export class ContentCache {
   private readonly mem: LRUCache<string, Buffer>;
   private readonly maxItem: number;
   private dirReady: Promise<void> | undefined;
+  private readonly algDirs = new Map<string, Promise<void>>();
   hits = 0;
   misses = 0;
 
@@ -83,10 +84,18 @@ export class ContentCache {
   }
 
   private ensureDir(digest: string): Promise<void> {
-    this.dirReady ??= (async () => {
-      await mkdir(join(this.o.dir!, 'blobs'), { recursive: true });
-      await writeFile(join(this.o.dir!, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}', { flag: 'wx' }).catch(() => undefined);
-    })();
-    return this.dirReady.then(() => mkdir(join(this.o.dir!, 'blobs', parseDigest(digest).algorithm), { recursive: true }).then(() => undefined));
+    const alg = parseDigest(digest).algorithm;
+    let p = this.algDirs.get(alg);
+    if (!p) {
+      this.dirReady ??= (async () => {
+        await mkdir(join(this.o.dir!, 'blobs'), { recursive: true });
+        await writeFile(join(this.o.dir!, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}', { flag: 'wx' }).catch(() => undefined);
+      })();
+      p = this.dirReady.then(() => mkdir(join(this.o.dir!, 'blobs', alg), { recursive: true })).then(() => undefined);
+      // A failure is retried on the next put rather than remembered.
+      p.catch(() => this.algDirs.delete(alg));
+      this.algDirs.set(alg, p);
+    }
+    return p;
   }
 }

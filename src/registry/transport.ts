@@ -159,6 +159,9 @@ export class RegistryTransport {
       if (ctx.stats) ctx.stats.registryRequests++;
       const res = await request(url, {
         method: req.method,
+        // undici closes the connection after a HEAD by default; registries answer HEAD
+        // correctly, and a new (TLS) connection per resolve is the larger cost.
+        reset: false,
         headers: ctx.forwardHeaders ? { ...ctx.forwardHeaders, ...headers } : headers,
         body: req.body ?? null,
         dispatcher: this.agent as Dispatcher,
