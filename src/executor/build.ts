@@ -57,7 +57,9 @@ export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Prom
       ...(exec.mutationRequestTimeout ? { mutationRequestTimeout: exec.mutationRequestTimeout } : {}),
     });
   } catch (e) {
-    await Promise.all(stores.map((s) => s.close?.()));
+    // Only the stores made here: the caller's (deps.stores) are the caller's to close, and a
+    // second close would replace this error (e.g. PLUGIN_NOT_FOUND) with undici's "destroyed".
+    if (!deps.stores) await Promise.all(stores.map((s) => s.close?.()));
     throw e;
   }
 }

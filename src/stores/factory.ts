@@ -8,6 +8,8 @@ import { formatIssues, ociLayoutStoreSchema, orasStoreSchema, type StoreSection 
 import type { Logger } from '../observability/logger.js';
 import { DockerConfigCredentials } from '../registry/credentials.js';
 import { createOciLayoutStore } from './ocilayout/store.js';
+import { createExecStore } from '../plugins/exec-store.js';
+import { createModuleStore } from '../plugins/module.js';
 import { OrasStore } from './oras/store.js';
 import { DEFAULT_LIMITS, type ContentLimits, type ReferrerStore } from './types.js';
 import { VERSION } from '../version.js';
@@ -19,6 +21,8 @@ export interface StoreFactoryDeps {
   cache?: Cache;
   /** Base directory for relative paths in config (the config file's directory). */
   baseDir?: string;
+  /** The store section's version and pluginBinDirs (store plugins; set by createStores). */
+  section?: { version?: string | undefined; pluginBinDirs?: string[] | null | undefined };
 }
 
 /** Builds every store of the config's store section, in order. */
@@ -28,13 +32,16 @@ export async function createStores(section: StoreSection | undefined, deps: Stor
       remediation: 'Add a store, e.g. "store": {"version": "1.0.0", "plugins": [{"name": "oras"}]}',
     });
   }
-  return Promise.all(section.plugins.map((entry, i) => createStore(entry as Record<string, unknown>, i, deps)));
+  const withSection: StoreFactoryDeps = { ...deps, section: { version: section.version, pluginBinDirs: section.pluginBinDirs } };
+  return Promise.all(section.plugins.map((entry, i) => createStore(entry as Record<string, unknown>, i, withSection)));
 }
 
 export async function createStore(entry: Record<string, unknown>, index: number, deps: StoreFactoryDeps): Promise<ReferrerStore> {
   const where = `store.plugins[${index}]`;
   const name = entry.name;
   const type = typeof entry.type === 'string' && entry.type ? entry.type : name;
+  // In-process ES module store (`"module": "./my-store.js"`).
+  if (entry.module !== undefined) return createModuleStore(entry, where, deps);
   if (type === 'oras') return createOras(entry, where, deps);
   if (type === 'oci-layout') {
     const r = ociLayoutStoreSchema.safeParse(entry);
@@ -42,9 +49,8 @@ export async function createStore(entry: Record<string, unknown>, index: number,
     const path = absolute(r.data.path, deps.baseDir, deps.rt.home);
     return createOciLayoutStore({ ...r.data, path, name: String(name) }, DEFAULT_LIMITS);
   }
-  throw new RatifyError('PLUGIN_NOT_FOUND', `${where}: store plugin ${JSON.stringify(type)} is not built in`, {
-    remediation: 'Built-in stores are "oras" and "oci-layout"; external store plugins are not available in this build yet',
-  });
+  // Anything else is a Ratify store plugin executable (PLUGIN_NOT_FOUND when absent).
+  return createExecStore(entry, String(type), where, deps);
 }
 
 async function createOras(entry: Record<string, unknown>, where: string, deps: StoreFactoryDeps): Promise<OrasStore> {

@@ -1,4 +1,6 @@
 import { RatifyError } from '../errors.js';
+import { locateExecVerifier } from '../plugins/exec-verifier.js';
+import { moduleVerifierFactory } from '../plugins/module.js';
 import type { Verifier, VerifierDeps, VerifierFactory } from './types.js';
 
 /**
@@ -28,11 +30,17 @@ export class VerifierRegistry {
     if (typeof name !== 'string' || !name) throw new RatifyError('CONFIG_INVALID', `${where}: "name" is required`);
     const type = typeof entry.type === 'string' && entry.type ? entry.type : name;
     if (type.includes('/')) throw new RatifyError('CONFIG_INVALID', `${where}: plugin type ${JSON.stringify(type)} must not contain "/"`);
-    const f = this.factories.get(type);
+    // `"module"` ⇒ an in-process ES module; else a registered (built-in) factory; else an exec
+    // plugin from verifier.pluginBinDirs / the default plugin dir (PLUGIN_NOT_FOUND when absent).
+    let f = entry.module !== undefined ? moduleVerifierFactory(type) : this.factories.get(type);
     if (!f) {
-      throw new RatifyError('PLUGIN_NOT_FOUND', `${where}: verifier ${JSON.stringify(type)} is not available`, {
-        remediation: `Built-in verifiers: ${this.types().join(', ')}`,
-      });
+      const found = await locateExecVerifier(type, entry, deps, `${where} (${name})`);
+      if (!found.factory) {
+        throw new RatifyError('PLUGIN_NOT_FOUND', `${where}: verifier ${JSON.stringify(type)} is not available`, {
+          remediation: `Built-in verifiers: ${this.types().join(', ')}. ${found.hint}`,
+        });
+      }
+      f = found.factory;
     }
     try {
       return await f.create(entry, deps);

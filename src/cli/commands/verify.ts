@@ -35,7 +35,7 @@ export function registerVerify(program: Command, global: () => GlobalOptions): v
       const rt = await openRuntime(opts, global());
       try {
         const executor = await buildExecutor(rt.loaded, { rt: rt.rt, log: rt.log, stores: rt.stores });
-        if (!rt.subject.digest) rt.log.warn({ subject: rt.subject.original }, 'the subject is a tag; verify by digest to be sure the verified image is the one that runs');
+        if (!rt.subject.digest && !opts.ociLayout) rt.log.warn({ subject: rt.subject.original }, 'the subject is a tag; verify by digest to be sure the verified image is the one that runs');
         const outcome = await executor.verify(
           {
             subject: opts.ociLayout ? opts.subject : rt.subject.original,
