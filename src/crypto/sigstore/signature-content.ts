@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import type { Envelope } from '@sigstore/bundle';
+import type { Envelope, TransparencyLogEntry } from '@sigstore/bundle';
 import { dsse } from '@sigstore/core';
 import type { SignedEntity } from '@sigstore/verify';
+import { SigstoreVerifyError } from './errors.js';
 
 type SignatureContent = SignedEntity['signature'];
 
@@ -104,3 +105,51 @@ export function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
 }
 
 export { verifyWith as verifyRaw };
+
+/**
+ * Rekor v1 logs a DSSE envelope as `dsse`/`intoto` with the payload hash; Rekor v2 logs it as
+ * `hashedrekord` over the PAE. Mixing both for one envelope is refused: there is no single
+ * reading of "the digest" that would make both entries about the same signature.
+ */
+export function dsseMode(entries: TransparencyLogEntry[]): DsseDigestMode {
+  const hashed = entries.filter((e) => e.kindVersion.kind === 'hashedrekord');
+  if (hashed.length === 0) return { kind: 'payload' };
+  if (hashed.length !== entries.length) {
+    throw new SigstoreVerifyError('TLOG_BODY_ERROR', 'the DSSE envelope is logged both as hashedrekord and as an envelope entry');
+  }
+  let hash: HashName | undefined;
+  for (const e of hashed) {
+    const h = hashedrekordAlgorithm(e);
+    if (hash !== undefined && h !== hash) throw new SigstoreVerifyError('TLOG_BODY_ERROR', 'log entries disagree on the digest algorithm');
+    hash = h;
+  }
+  return { kind: 'pae', hash: hash ?? 'sha256' };
+}
+
+function hashedrekordAlgorithm(e: TransparencyLogEntry): HashName {
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(e.canonicalizedBody).toString('utf8'));
+  } catch {
+    throw new SigstoreVerifyError('TLOG_BODY_ERROR', 'the log entry body is not JSON');
+  }
+  const spec = (body as { spec?: Record<string, unknown> })?.spec;
+  // v0.0.2 (Rekor v2) and v0.0.1 spell the algorithm differently.
+  const v2 = (spec?.hashedRekordV002 as { data?: { algorithm?: unknown } } | undefined)?.data?.algorithm;
+  const v1 = (spec?.data as { hash?: { algorithm?: unknown } } | undefined)?.hash?.algorithm;
+  const name = String(v2 ?? v1 ?? 'sha256').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  switch (name) {
+    case 'SHA256':
+    case 'SHA2256':
+      return 'sha256';
+    case 'SHA384':
+    case 'SHA2384':
+      return 'sha384';
+    case 'SHA512':
+    case 'SHA2512':
+      return 'sha512';
+    default:
+      throw new SigstoreVerifyError('TLOG_BODY_ERROR', `unsupported hashedrekord digest algorithm ${name}`);
+  }
+}
+

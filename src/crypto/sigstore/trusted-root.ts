@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { X509Certificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 import { RatifyError } from '../../errors.js';
+import { optimizeTrustedCertificate } from './fast-certs.js';
 
 /** A trusted root is a few KB; anything near this is not one. */
 export const MAX_TRUSTED_ROOT_BYTES = 8 * 1024 * 1024;
@@ -42,7 +42,7 @@ export function parseTrustedRoot(json: unknown, source: string): LoadedTrustedRo
   } catch (e) {
     throw fail('cannot decode its keys or certificates', e);
   }
-  for (const ca of [...material.certificateAuthorities, ...material.timestampAuthorities]) ca.certChain.forEach(memoizeVerify);
+  for (const ca of [...material.certificateAuthorities, ...material.timestampAuthorities]) ca.certChain.forEach(optimizeTrustedCertificate);
   if (material.tlogs.length + material.certificateAuthorities.length + material.timestampAuthorities.length === 0) {
     throw fail('it names no transparency log, certificate authority or timestamp authority');
   }
@@ -104,24 +104,4 @@ export function publicGoodTrustedRoot(): LoadedTrustedRoot {
   // The seed stores targets base64-encoded.
   publicGood = parseTrustedRootBytes(Buffer.from(target, 'base64'), 'public-good (@sigstore/tuf seed)');
   return publicGood;
-}
-
-/**
- * @sigstore/verify re-checks the trusted certificates' own signatures (root self-signature,
- * intermediate by root) every time it builds a chain: with Fulcio's P-384 keys that is most of
- * the cost of a keyless verification. For a loaded trusted root the answers never change, so
- * each (certificate, issuer) pair is verified once. Only trusted-root instances are memoized;
- * leaf certificates and untrusted intermediates are new objects on every call.
- */
-function memoizeVerify(cert: X509Certificate): void {
-  const verify = cert.verify.bind(cert);
-  const known = new Map<X509Certificate | undefined, boolean>();
-  cert.verify = (issuer?: X509Certificate) => {
-    const hit = known.get(issuer);
-    if (hit !== undefined) return hit;
-    const ok = verify(issuer);
-    // Issuers are the trusted root's own certificates: a handful, so the map stays small.
-    if (known.size < 256) known.set(issuer, ok);
-    return ok;
-  };
 }
