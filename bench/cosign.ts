@@ -11,7 +11,7 @@ import { verifySigstore } from '../src/crypto/sigstore/verify.js';
 import { createCosignVerifier } from '../src/verifiers/cosign/verifier.js';
 import type { VerifyInput } from '../src/verifiers/types.js';
 import { MemoryStore } from '../test/helpers/memory-store.js';
-import * as fx from '../test/verifiers/cosign-fixtures.test.js';
+import * as fx from '../test/helpers/cosign-fixtures.js';
 import { row } from './stats.js';
 
 /**

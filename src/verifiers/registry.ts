@@ -8,11 +8,25 @@ import type { Verifier, VerifierDeps, VerifierFactory } from './types.js';
  * executor has one path for every verifier.
  */
 export class VerifierRegistry {
-  private readonly factories = new Map<string, VerifierFactory>();
+  private readonly factories = new Map<string, VerifierFactory | (() => Promise<VerifierFactory>)>();
 
   register(f: VerifierFactory): this {
     this.factories.set(f.type, f);
     return this;
+  }
+
+  /** A factory whose module is imported only when a config uses the type (start-up time, memory). */
+  registerLazy(type: string, load: () => Promise<VerifierFactory>): this {
+    this.factories.set(type, load);
+    return this;
+  }
+
+  private async factory(type: string): Promise<VerifierFactory | undefined> {
+    const f = this.factories.get(type);
+    if (typeof f !== 'function') return f;
+    const loaded = await f();
+    this.factories.set(type, loaded);
+    return loaded;
   }
 
   has(type: string): boolean {
@@ -32,7 +46,7 @@ export class VerifierRegistry {
     if (type.includes('/')) throw new RatifyError('CONFIG_INVALID', `${where}: plugin type ${JSON.stringify(type)} must not contain "/"`);
     // `"module"` ⇒ an in-process ES module; else a registered (built-in) factory; else an exec
     // plugin from verifier.pluginBinDirs / the default plugin dir (PLUGIN_NOT_FOUND when absent).
-    let f = entry.module !== undefined ? moduleVerifierFactory(type) : this.factories.get(type);
+    let f = entry.module !== undefined ? moduleVerifierFactory(type) : await this.factory(type);
     if (!f) {
       const found = await locateExecVerifier(type, entry, deps, `${where} (${name})`);
       if (!found.factory) {

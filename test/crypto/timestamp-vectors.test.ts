@@ -161,3 +161,19 @@ test('tspclient-go TimeStampToken: chain validity is judged at genTime, not now'
     (e: unknown) => e instanceof RatifyError && e.detail === 'failed to verify signed token: tsa root certificate pool cannot be nil',
   );
 });
+
+test('BER structure check (tspclient-go ConvertToDER errors): reports Go’s texts for broken lengths and accepts well-formed input', async () => {
+    const { berStructureError } = await import('../../src/crypto/timestamp/ber.js');
+    assert.equal(berStructureError(new Uint8Array([])), 'asn1: syntax error: BER-encoded ASN.1 data structures is empty');
+    assert.match(berStructureError(new Uint8Array([0x30, 0x05, 0x02, 0x01]))!, /short form length octets value should be less or equal/);
+    assert.match(berStructureError(new Uint8Array([0x30, 0x80, 0x00, 0x00]))!, /asn1: structure error: .*indefinite length not supported/);
+    assert.match(berStructureError(new Uint8Array([0x30, 0x85, 1, 1, 1, 1, 1, 0]))!, /cannot exceed 4 bytes/);
+    assert.match(berStructureError(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01, 0xff]))!, /length octets value 3 does not match with content length 4/);
+    assert.equal(berStructureError(new Uint8Array([0x30, 0x06, 0x02, 0x01, 0x01, 0x04, 0x05, 0x05])), 'asn1: syntax error: decoding BER length octets: short form length octets value should be less or equal to the subsequent octets length');
+  assert.equal(berStructureError(new Uint8Array([0x30, 0x06, 0x02, 0x01, 0x01, 0x30, 0x01, 0x05])), 'asn1: syntax error: decoding BER identifier octets: early EOF due to missing length and content octets');
+    assert.equal(berStructureError(new Uint8Array([0x30, 0x06, 0x02, 0x01, 0x01, 0x04, 0x01, 0x05])), undefined);
+    // Deep nesting is walked without recursion.
+    const deep = [];
+    for (let i = 0; i < 50_000; i++) deep.push(0x30, 0x80);
+    assert.match(berStructureError(new Uint8Array(deep))!, /indefinite length/);
+});

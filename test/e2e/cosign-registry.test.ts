@@ -10,7 +10,7 @@ import { pushBlob, pushManifest } from '../harness/load-layout.js';
 import { runCli, type CliResult } from '../harness/cli.js';
 import { writeRatifyConfig } from '../harness/ratify-config.js';
 import { skipUnlessVectors, vectorPath } from '../harness/vectors.js';
-import * as fx from '../verifiers/cosign-fixtures.test.js';
+import * as fx from '../helpers/cosign-fixtures.js';
 
 /**
  * `ratify verify` (the built CLI, run as a process) against a loopback docker-registry holding

@@ -25,7 +25,7 @@ import { loadTrustedRootFile, parseTrustedRootBytes, publicGoodTrustedRoot } fro
 import { verifySigstore, type VerifyPolicy } from '../../src/crypto/sigstore/verify.js';
 import { MemoryStore } from '../helpers/memory-store.js';
 import { skipUnlessVectors, vectorPath, vectorsDir } from '../harness/vectors.js';
-import { connaisseurTrustedRoot, emptyImage } from './cosign-fixtures.test.js';
+import { connaisseurTrustedRoot, emptyImage } from '../helpers/cosign-fixtures.js';
 
 /**
  * Every case of kinds sigstore-bundle, cosign-key, cosign-keyless and trusted-root in

@@ -16,7 +16,7 @@ import type { ProviderKey } from '../../src/verifiers/cosign/keys.js';
 import { builtinVerifiers } from '../../src/verifiers/builtin.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { MemoryStore } from '../helpers/memory-store.js';
-import * as fx from './cosign-fixtures.test.js';
+import * as fx from '../helpers/cosign-fixtures.js';
 
 const SIG = fx.COSIGN_SIG_ARTIFACT;
 const ISSUER = 'https://token.actions.githubusercontent.com';

@@ -3,6 +3,7 @@
  * signature over the signed attributes, and the signed-attribute checks. Error texts follow
  * tspclient-go's internal/cms ("cms: syntax error: ...", "cms verification failure: ...").
  */
+import { berStructureError } from './ber.js';
 import { createHash } from 'node:crypto';
 import {
   Asn1Error,
@@ -92,6 +93,8 @@ export class AttributeNotFoundError extends Error {
 
 /** Parses a BER/DER ContentInfo holding SignedData. */
 export function parseSignedData(ber: Uint8Array): ParsedSignedData {
+  const structural = berStructureError(ber);
+  if (structural) throw new CmsSyntaxError('invalid signed data: failed to convert from BER to DER', new Error(structural));
   let ci: SeqReader;
   let contentNode: Node;
   try {
