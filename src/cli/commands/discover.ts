@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { descriptorJSON } from '../../oci/descriptor.js';
-import { discoverTree, flatten, type ReferrerNode, type StoreTree } from '../../discovery/tree.js';
-import { renderTree, type PrintNode } from '../treeprint.js';
-import { openRuntime, printJSON, resolveSubject, type CommonOptions, type GlobalOptions } from '../runtime.js';
+import type { CommonOptions, GlobalOptions } from '../runtime.js';
+import type { ReferrerNode, StoreTree } from '../../discovery/tree.js';
+import type { PrintNode } from '../treeprint.js';
+import type { Descriptor } from '../../oci/descriptor.js';
 import { RatifyError } from '../../errors.js';
 
 interface DiscoverOptions extends CommonOptions {
@@ -24,6 +24,12 @@ export function registerDiscover(program: Command, global: () => GlobalOptions):
     .option('--timeout <duration>', 'give up after this long (e.g. 30s)')
     .addHelpText('after', '\nExample:\n  ratify discover -s registry.example.com/app@sha256:…\n  ratify discover --oci-layout -s ./layout:v1')
     .action(async (opts: DiscoverOptions) => {
+      const [{ descriptorJSON }, { discoverTree, flatten }, { renderTree }, { openRuntime, printJSON, resolveSubject }] = await Promise.all([
+        import('../../oci/descriptor.js'),
+        import('../../discovery/tree.js'),
+        import('../treeprint.js'),
+        import('../runtime.js'),
+      ]);
       if (opts.output !== 'text' && opts.output !== 'json') {
         throw new RatifyError('BAD_REQUEST', `unknown output format ${JSON.stringify(opts.output)}`, { remediation: 'Use -o text or -o json' });
       }
@@ -35,7 +41,7 @@ export function registerDiscover(program: Command, global: () => GlobalOptions):
         if (opts.flat) {
           printJSON(flatten(trees).map((t) => (t.References ? { ...t, References: t.References.map(descriptorJSON) } : t)));
         } else if (opts.output === 'json') {
-          printJSON({ subject: rt.subject.original, digest: subject.digest, mediaType: subject.mediaType, stores: trees.map(treeJSON) });
+          printJSON({ subject: rt.subject.original, digest: subject.digest, mediaType: subject.mediaType, stores: trees.map((t) => treeJSON(t, descriptorJSON)) });
         } else {
           process.stdout.write(renderTree({ label: rt.subject.original, children: trees.map(storeNode) }));
         }
@@ -57,7 +63,7 @@ function refNode(n: ReferrerNode): PrintNode {
   return { label: `[${n.descriptor.artifactType ?? ''}]${n.descriptor.digest}`, children: n.referrers.map(refNode) };
 }
 
-function treeJSON(t: StoreTree): unknown {
+function treeJSON(t: StoreTree, descriptorJSON: (d: Descriptor) => Record<string, unknown>): unknown {
   const node = (n: ReferrerNode): unknown => ({ ...descriptorJSON(n.descriptor), referrers: n.referrers.map(node) });
   return { storeName: t.storeName, referrers: t.referrers.map(node) };
 }

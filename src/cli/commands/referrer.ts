@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { RatifyError } from '../../errors.js';
 import { parseDigest } from '../../oci/digest.js';
-import { referenceManifestJSON } from '../../oci/manifest.js';
-import { withDigest } from '../../reference/reference.js';
-import { openRuntime, printJSON, type CommandRuntime, type CommonOptions, type GlobalOptions } from '../runtime.js';
+import type { CommandRuntime, CommonOptions, GlobalOptions } from '../runtime.js';
 
 interface ReferrerOptions extends CommonOptions {
   digest: string;
@@ -24,6 +22,7 @@ export function registerReferrer(program: Command, global: () => GlobalOptions):
   common(cmd.command('show-manifest').description('show the reference manifest at a digest (Ratify ReferenceManifest JSON)')).action(
     async (opts: ReferrerOptions) => {
       await withStore(opts, global(), async (rt, store) => {
+        const [{ withDigest }, { referenceManifestJSON }, { printJSON }] = await Promise.all([import('../../reference/reference.js'), import('../../oci/manifest.js'), import('../runtime.js')]);
         const ref = withDigest(rt.subject, opts.digest);
         const desc = await store.resolve(ref, rt.ctx);
         const m = await store.fetchManifest(rt.subject, desc, rt.ctx);
@@ -46,6 +45,7 @@ async function withStore(opts: ReferrerOptions, global: GlobalOptions, fn: (rt: 
   } catch (e) {
     throw new RatifyError('BAD_REQUEST', `invalid digest ${JSON.stringify(opts.digest)}`, { cause: e });
   }
+  const { openRuntime } = await import('../runtime.js');
   const rt = await openRuntime(opts, global);
   try {
     const store = rt.stores.find((s) => s.name === opts.store);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openRuntime, resolveSubject, type CommonOptions, type GlobalOptions } from '../runtime.js';
+import type { CommonOptions, GlobalOptions } from '../runtime.js';
 
 export function registerResolve(program: Command, global: () => GlobalOptions): void {
   program
@@ -10,6 +10,7 @@ export function registerResolve(program: Command, global: () => GlobalOptions): 
     .option('--oci-layout', 'the subject is an OCI image layout on disk')
     .option('--timeout <duration>', 'give up after this long (e.g. 30s)')
     .action(async (opts: CommonOptions) => {
+      const { openRuntime, resolveSubject } = await import('../runtime.js');
       const rt = await openRuntime(opts, global());
       try {
         const d = await resolveSubject(rt);

@@ -1,16 +1,9 @@
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { RatifyError } from '../../errors.js';
-import { MemoryCache } from '../../cache/memory.js';
-import { RedisCache } from '../../cache/redis.js';
-import { TieredCache } from '../../cache/tiered.js';
 import type { Cache } from '../../cache/types.js';
-import { loadConfig, runtimeEnvFrom } from '../../config/load.js';
-import { Metrics } from '../../observability/metrics.js';
-import { Coalescer } from '../../server/coalesce.js';
-import { RatifyServer } from '../../server/server.js';
-import { tlsFilesFrom } from '../../server/tls.js';
-import { makeLogger, parseDuration, type GlobalOptions } from '../runtime.js';
+import type { RedisCache } from '../../cache/redis.js';
+import type { GlobalOptions } from '../runtime.js';
 
 interface ServeOptions {
   http: string;
@@ -50,6 +43,18 @@ export function registerServe(program: Command, global: () => GlobalOptions): vo
     .option('--metrics-port <port>', 'metrics port', '8888')
     .option('--health-port <addr>', 'health probes address (/healthz, /readyz)', ':9099')
     .action(async (opts: ServeOptions) => {
+      const [{ MemoryCache }, { RedisCache }, { TieredCache }, { loadConfig, runtimeEnvFrom }, { Metrics }, { Coalescer }, { RatifyServer }, { tlsFilesFrom }, { makeLogger, parseDuration }] =
+        await Promise.all([
+          import('../../cache/memory.js'),
+          import('../../cache/redis.js'),
+          import('../../cache/tiered.js'),
+          import('../../config/load.js'),
+          import('../../observability/metrics.js'),
+          import('../../server/coalesce.js'),
+          import('../../server/server.js'),
+          import('../../server/tls.js'),
+          import('../runtime.js'),
+        ]);
       const env = process.env;
       const rt = runtimeEnvFrom(env, homedir());
       // Read once for the logger settings; the server loads (and watches) it itself.

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
+import type { CommonOptions, GlobalOptions } from '../runtime.js';
 import { RatifyError } from '../../errors.js';
-import { buildExecutor } from '../../executor/build.js';
-import { parsePlatformMode } from '../../executor/platform.js';
-import { colours, renderExplain, renderResult } from '../render.js';
-import { openRuntime, printJSON, type CommonOptions, type GlobalOptions } from '../runtime.js';
 import { EXIT_ERROR, EXIT_FAILED, EXIT_OK } from '../exit.js';
 
 interface VerifyOptions extends CommonOptions {
@@ -29,6 +26,13 @@ export function registerVerify(program: Command, global: () => GlobalOptions): v
     .option('--silent', 'accepted for Ratify compatibility (logs already go to stderr)')
     .addHelpText('after', '\nExit codes: 0 verified, 1 not verified (policy said no), 2 usage/configuration/system error.')
     .action(async (opts: VerifyOptions) => {
+      // Loaded here, not at start-up: `ratify --help` and other commands stay fast.
+      const [{ buildExecutor }, { parsePlatformMode }, { colours, renderExplain, renderResult }, { openRuntime, printJSON }] = await Promise.all([
+        import('../../executor/build.js'),
+        import('../../executor/platform.js'),
+        import('../render.js'),
+        import('../runtime.js'),
+      ]);
       if (opts.output !== 'json' && opts.output !== 'text') {
         throw new RatifyError('BAD_REQUEST', `unknown output format ${JSON.stringify(opts.output)}`, { remediation: 'Use -o json or -o text' });
       }
