@@ -59,14 +59,14 @@ const PLUGIN_HEADERS = new Set<string | number>([HEADER.verificationPlugin, HEAD
 export async function verifyNotationSignature(input: NotationVerifyInput, ctx: Context): Promise<NotationOutcome> {
   let policy: TrustPolicy;
   try {
-    policy = applicableTrustPolicy(input.policy, input.artifactReference);
+    policy = policyFor(input.policy, input.artifactReference);
   } catch (e) {
     // notation-go returns ErrorNoApplicableTrustPolicy from Verify; Ratify reports it as a failed
     // verification of this signature (a verdict, not a failure to run).
     if (e instanceof NoApplicableTrustPolicyError) return { results: [], skipped: false, error: e.detail };
     throw e;
   }
-  const level = verificationLevel(policy.signatureVerification);
+  const level = levelOf(policy);
   const out: NotationOutcome = { policy, level, results: [], skipped: false };
   if (level.name === 'skip') {
     out.skipped = true;
@@ -173,6 +173,28 @@ function verificationPluginError(attr: { key: string | number; critical: boolean
   if (typeof attr.value !== 'string') return `${key} from extended attribute is not a string`;
   if (attr.value.trim() === '') return `${key} from extended attribute is an empty string`;
   return `error while locating the verification plugin ${goQuote(attr.value)}, make sure the plugin is installed successfully before verifying the signature. error: notation verification plugins are not supported by ratify-ts`;
+}
+
+// Trust policy documents are fixed once loaded: remember the statement per repository and the
+// level per statement instead of re-deriving them for every signature.
+const policyMemo = new WeakMap<TrustPolicyDocument, Map<string, TrustPolicy>>();
+const levelMemo = new WeakMap<TrustPolicy, VerificationLevel>();
+
+function policyFor(doc: TrustPolicyDocument, artifactReference: string): TrustPolicy {
+  const repo = artifactReference.slice(0, Math.max(0, artifactReference.lastIndexOf('@')));
+  let byRepo = policyMemo.get(doc);
+  if (!byRepo) policyMemo.set(doc, (byRepo = new Map()));
+  const hit = repo ? byRepo.get(repo) : undefined;
+  if (hit) return hit;
+  const p = applicableTrustPolicy(doc, artifactReference);
+  if (repo && byRepo.size < 10_000) byRepo.set(repo, p);
+  return p;
+}
+
+function levelOf(policy: TrustPolicy): VerificationLevel {
+  let l = levelMemo.get(policy);
+  if (!l) levelMemo.set(policy, (l = verificationLevel(policy.signatureVerification)));
+  return l;
 }
 
 function stop(out: NotationOutcome, error: string): NotationOutcome {
