@@ -32,6 +32,7 @@ const CONNECTIONS = 64;
 const DURATION_S = Number(process.env.BENCH_SERVE_SECONDS ?? 5);
 const BURST = 1000;
 const SUBJECTS = Number(process.env.BENCH_SERVE_SUBJECTS ?? 10_000);
+const SETTLE_MS = Number(process.env.BENCH_SERVE_SETTLE_MS ?? 1_000);
 const KEYS_PER_REQUEST = 100;
 const PARALLEL_BATCHES = 4;
 const MiB = 1024 * 1024;
@@ -177,6 +178,10 @@ export async function benchServe(): Promise<void> {
     await dAgent.close();
     await new Promise((r) => setTimeout(r, 500));
     const rssAfter = rssBytes(fresh.proc.pid!);
+    // V8's memory reducer gives back heap it grew during the burst once the process is idle:
+    // this is the footprint a replica holding these results settles at.
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const rssSettled = rssBytes(fresh.proc.pid!);
     const gc = lastFullGc(readFileSync(join(dir, 'serve-rss.log'), 'utf8'));
 
     // ---- report ----
@@ -206,7 +211,7 @@ export async function benchServe(): Promise<void> {
     console.log(`RSS of that serve process after a/b/c: ${mib(rssAfterLoad)}`);
 
     console.log(`\n-- RSS of a fresh serve process caching ${SUBJECTS} distinct subjects (${KEYS_PER_REQUEST} keys per request, ${PARALLEL_BATCHES} requests at a time) --`);
-    console.log(`before (idle): ${mib(rssBefore)}; after: ${mib(rssAfter)} (goal < 200 MiB); growth ${((rssAfter - rssBefore) / Math.max(cachedOk, 1) / 1024).toFixed(1)} KiB per subject`);
+    console.log(`before (idle): ${mib(rssBefore)}; right after filling: ${mib(rssAfter)}; settled (${SETTLE_MS / 1000} s idle): ${mib(rssSettled)} (goal < 200 MiB); growth ${((rssSettled - rssBefore) / Math.max(cachedOk, 1) / 1024).toFixed(1)} KiB per subject`);
     if (gc) console.log(`V8 heap after its last full GC: ${gc.live} MB live of ${gc.committed} MB committed (RSS beyond live heap is V8 headroom, code and native memory)`);
     console.log(`verified ${cachedOk}/${SUBJECTS} successfully in ${(fillMs / 1000).toFixed(1)} s (${Math.round(cachedOk / (fillMs / 1000))}/s); re-reading 1,000 of them made ${hitPassRegistry} registry requests (expect 0)`);
   } finally {

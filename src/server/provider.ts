@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { parseReference } from '../reference/reference.js';
 import type { Coalescer } from './coalesce.js';
-import { goDuration, parseProviderRequest, providerResponse, sanitiseKey, splitNamespace, systemErrorResponse, type ProviderItem, type ProviderResponse } from './wire.js';
+import { RawJson, goDuration, parseProviderRequest, providerResponse, sanitiseKey, splitNamespace, systemErrorResponse, type ProviderItem, type ProviderResponse } from './wire.js';
 
 export interface ProviderDeps {
   /** The executor for new requests (replaced on config reload). */
@@ -25,19 +25,11 @@ export interface ProviderDeps {
   traceHeaders(): string[];
 }
 
+const fragments = new WeakMap<VerifyResult, { version: string; head: string; tail: string }>();
+
 export interface HttpAnswer {
   status: number;
   body: ProviderResponse;
-}
-
-/** Ratify's VerificationResponse (reference §2.3). */
-interface VerificationResponse {
-  version: string;
-  isSuccess: boolean;
-  traceID?: string;
-  timestamp?: string;
-  verifierReports?: unknown[];
-  platforms?: unknown;
 }
 
 /**
@@ -181,16 +173,23 @@ export class GatekeeperProvider {
     return v;
   }
 
-  private response(executor: Executor, r: VerifyResult, traceId: string): VerificationResponse {
-    const out: VerificationResponse = {
-      version: executor.policy.shape === 'config' ? '0.2.0' : '1.1.0',
-      isSuccess: r.isSuccess,
-      traceID: traceId,
-      timestamp: new Date().toISOString(),
-    };
-    if (r.verifierReports.length) out.verifierReports = r.verifierReports;
-    if (r.platforms) out.platforms = r.platforms;
-    return out;
+  /**
+   * Ratify's VerificationResponse for a result (reference §2.3: version, isSuccess, traceID,
+   * timestamp, verifierReports). Only traceID and timestamp change between
+   * requests, so the rest is serialized once per result (cached results are shared, frozen objects).
+   */
+  private response(executor: Executor, r: VerifyResult, traceId: string): RawJson {
+    const version = executor.policy.shape === 'config' ? '0.2.0' : '1.1.0';
+    let parts = fragments.get(r);
+    if (!parts || parts.version !== version) {
+      const tail: Record<string, unknown> = {};
+      if (r.verifierReports.length) tail.verifierReports = r.verifierReports;
+      if (r.platforms) tail.platforms = r.platforms;
+      const tailJson = JSON.stringify(tail);
+      parts = { version, head: `{"version":"${version}","isSuccess":${r.isSuccess},"traceID":`, tail: tailJson === '{}' ? '}' : `,${tailJson.slice(1)}` };
+      fragments.set(r, parts);
+    }
+    return new RawJson(`${parts.head}${JSON.stringify(traceId)},"timestamp":"${new Date().toISOString()}"${parts.tail}`);
   }
 
   private async mutateKey(executor: Executor, rawKey: string, ctx: Context): Promise<ProviderItem> {

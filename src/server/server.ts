@@ -14,7 +14,7 @@ import { GatekeeperProvider } from './provider.js';
 import { loadTlsMaterial, type TlsFiles } from './tls.js';
 import { watchFiles, type FileWatcher } from './watch.js';
 import type { Coalescer } from './coalesce.js';
-import { systemErrorResponse } from './wire.js';
+import { serializeProviderResponse, systemErrorResponse, type ProviderResponse } from './wire.js';
 
 export interface ServerOptions {
   /** Listen address, Ratify style: ":6001", "127.0.0.1:6001", "[::1]:0". */
@@ -300,9 +300,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+function json(res: ServerResponse, status: number, body: ProviderResponse): void {
   if (res.headersSent || res.destroyed) return;
-  const data = JSON.stringify(body);
+  const data = serializeProviderResponse(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) });
   res.end(data);
 }

@@ -11,6 +11,11 @@ export interface ProviderItem {
   error?: string;
 }
 
+/** A value already serialized to JSON, spliced into the response as it is. */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
 export interface ProviderResponse {
   apiVersion: 'externaldata.gatekeeper.sh/v1alpha1';
   kind: 'ProviderResponse';
@@ -79,4 +84,20 @@ export function goDuration(ms: number): string {
   if (s < 60) return `${Number(s.toFixed(3))}s`;
   const m = Math.floor(s / 60);
   return `${m}m${Number((s - m * 60).toFixed(3))}s`;
+}
+
+/**
+ * JSON of a ProviderResponse, splicing RawJson values in unchanged (cache hits serialize
+ * their reports once, not on every request). Field order as JSON.stringify would give.
+ */
+export function serializeProviderResponse(r: ProviderResponse): string {
+  const items = r.response.items;
+  if (!items || !items.some((i) => i.value instanceof RawJson)) return JSON.stringify(r);
+  const parts = items.map((i) =>
+    i.value instanceof RawJson ? `{"key":${JSON.stringify(i.key)},"value":${i.value.json}${i.error !== undefined ? `,"error":${JSON.stringify(i.error)}` : ''}}` : JSON.stringify(i),
+  );
+  const resp = r.response;
+  return `{"apiVersion":${JSON.stringify(r.apiVersion)},"kind":${JSON.stringify(r.kind)},"response":{${resp.idempotent ? '"idempotent":true,' : ''}"items":[${parts.join(',')}]${
+    resp.systemError !== undefined ? `,"systemError":${JSON.stringify(resp.systemError)}` : ''
+  }}}`;
 }

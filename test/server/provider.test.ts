@@ -11,7 +11,7 @@ import { CelPolicy } from '../../src/policy/cel-policy.js';
 import { MemoryCache } from '../../src/cache/memory.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { createLogger, silentLogger } from '../../src/observability/logger.js';
-import { goDuration, splitNamespace } from '../../src/server/wire.js';
+import { RawJson, goDuration, providerResponse, serializeProviderResponse, splitNamespace } from '../../src/server/wire.js';
 import { GraphStore, NOTARY, ScriptedVerifier, byAnnotation } from '../executor/fixtures.js';
 import { defaultTemplateViolations, externalData } from './gatekeeper-template.js';
 
@@ -254,6 +254,14 @@ describe('wire helpers', () => {
     assert.deepEqual(splitNamespace('reg/app:v1'), { namespace: '', subject: 'reg/app:v1' });
     assert.deepEqual(splitNamespace('[]reg/app'), { namespace: '', subject: 'reg/app' });
   });
+  it('splices pre-serialized values into exactly the JSON that JSON.stringify would give', () => {
+    const value = { version: '0.2.0', isSuccess: true, traceID: 't"1', timestamp: 'now', verifierReports: [{ a: 1, b: 'x\ny' }] };
+    const plain = providerResponse([{ key: 'k"1', value }, { key: 'k2', error: 'E: no' }], true);
+    const spliced = providerResponse([{ key: 'k"1', value: new RawJson(JSON.stringify(value)) }, { key: 'k2', error: 'E: no' }], true);
+    assert.equal(serializeProviderResponse(spliced), JSON.stringify(plain));
+    assert.equal(serializeProviderResponse(plain), JSON.stringify(plain));
+  });
+
   it('prints durations as Go does', () => {
     assert.equal(goDuration(4900), '4.9s');
     assert.equal(goDuration(950), '950ms');
