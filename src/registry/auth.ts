@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { Cache } from '../cache/types.js';
 import type { Context } from '../context.js';
 import { RatifyError } from '../errors.js';
 import { SingleFlight } from '../cache/singleflight.js';
@@ -33,10 +35,14 @@ export class Authenticator {
   constructor(
     private readonly transport: RegistryTransport,
     private readonly credentials: CredentialProvider | undefined,
-    opts: { maxTokens?: number } = {},
+    opts: { maxTokens?: number; shared?: Cache } = {},
   ) {
     this.tokens = new LRUCache<string, string>({ max: opts.maxTokens ?? 1000, ttlAutopurge: false });
+    this.shared = opts.shared;
   }
+
+  /** Replicas share tokens through the server's cache (Redis), so each fetches fewer of them. */
+  private readonly shared: Cache | undefined;
 
   private creds(registry: string): Promise<Credential | undefined> {
     if (!this.credentials) return Promise.resolve(undefined);
@@ -118,8 +124,20 @@ export class Authenticator {
       if (cached) return cached;
       const cred = await this.creds(registry);
       if (cred?.registryToken) return cred.registryToken;
+      // Ratify's cache_ratify_oras_auth_<host> entry, per scope and per credential so that two
+      // configurations with different credentials never trade tokens.
+      const sharedKey = this.shared ? `${ctx.namespace ? `${ctx.namespace}:` : ''}cache_ratify_oras_auth_${host}|${scope}|${credentialId(cred)}` : undefined;
+      if (sharedKey) {
+        const hit = await this.shared!.get<{ token: string; expiresAt: number }>(sharedKey);
+        const left = hit ? hit.expiresAt - Date.now() : 0;
+        if (hit && typeof hit.token === 'string' && left > MIN_TOKEN_TTL_MS) {
+          this.tokens.set(key, hit.token, { ttl: left });
+          return hit.token;
+        }
+      }
       const { token, ttlMs } = await this.requestToken(ctx, registry, state, scope, cred);
       this.tokens.set(key, token, { ttl: ttlMs });
+      if (sharedKey) await this.shared!.set(sharedKey, { token, expiresAt: Date.now() + ttlMs }, ttlMs);
       return token;
     });
   }
@@ -189,6 +207,12 @@ export class Authenticator {
     const ttlMs = Math.max(MIN_TOKEN_TTL_MS, expiresIn * 1000 * 0.9 - 5_000);
     return { token, ttlMs };
   }
+}
+
+/** Which credentials a token was issued for, without putting the secret in a cache key. */
+function credentialId(c: Credential | undefined): string {
+  if (!c) return 'anonymous';
+  return createHash('sha256').update(`${c.username ?? ''}\0${c.password ?? ''}\0${c.identityToken ?? ''}`).digest('hex').slice(0, 16);
 }
 
 function tokenKey(host: string, scope: string): string {

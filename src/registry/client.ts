@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { Cache } from '../cache/types.js';
 import { abortError } from '../context.js';
 import { RatifyError, type ErrorCode } from '../errors.js';
 import { Digester, parseDigest, digestToTag } from '../oci/digest.js';
@@ -22,6 +23,8 @@ export interface RegistryClientOptions {
   maxReferrers?: number;
   /** Most pages followed for a paginated listing. */
   maxPages?: number;
+  /** Shared cache for bearer tokens (server replicas). */
+  tokenCache?: Cache;
 }
 
 export interface FetchedManifest {
@@ -50,7 +53,7 @@ type Action = 'pull' | 'push' | 'pull,push' | 'delete';
  */
 export class RegistryClient {
   readonly auth: Authenticator;
-  private readonly o: Required<Omit<RegistryClientOptions, 'credentials'>>;
+  private readonly o: Required<Omit<RegistryClientOptions, 'credentials' | 'tokenCache'>>;
 
   constructor(opts: RegistryClientOptions) {
     this.o = {
@@ -60,8 +63,8 @@ export class RegistryClient {
       maxReferrers: DEFAULT_MAX_REFERRERS,
       maxPages: DEFAULT_MAX_PAGES,
       ...stripUndefined(opts),
-    } as Required<Omit<RegistryClientOptions, 'credentials'>>;
-    this.auth = new Authenticator(opts.transport, opts.credentials);
+    } as Required<Omit<RegistryClientOptions, 'credentials' | 'tokenCache'>>;
+    this.auth = new Authenticator(opts.transport, opts.credentials, opts.tokenCache ? { shared: opts.tokenCache } : {});
   }
 
   get transport(): RegistryTransport {

@@ -152,6 +152,27 @@ describe('oras store credentials and TLS', { skip }, () => {
     await store.close?.();
   });
 
+  it('replicas sharing a cache share bearer tokens (cache_ratify_oras_auth_<host>)', async () => {
+    const { MemoryCache } = await import('../../src/cache/memory.js');
+    const reg = await startRegistry('token');
+    started.push(reg);
+    await pushLayout(reg, vectorPath(LAYOUTS, 'e2e'), 'e2e/shared');
+    const cfg = await writeRatifyConfig(reg, { localCacheEnabled: false });
+    const shared = new MemoryCache();
+    const a = (await createStore(cfg.store, 0, { rt: rt(cfg.dir), log: silentLogger(), cache: shared })) as OrasStore;
+    const b = (await createStore(cfg.store, 0, { rt: rt(cfg.dir), log: silentLogger(), cache: shared })) as OrasStore;
+    const ref = parseReference(`${reg.host}/e2e/shared:v1`);
+    await a.resolve(ref, ctx());
+    const before = reg.tokenServer!.requests;
+    await b.resolve(ref, ctx());
+    assert.equal(a.client(reg.host).auth.tokenFetches, 1);
+    assert.equal(b.client(reg.host).auth.tokenFetches, 0, 'the second replica used the shared token');
+    // b still had to learn the Bearer scheme from one 401, but fetched no token.
+    assert.equal(reg.tokenServer!.requests, before);
+    await a.close?.();
+    await b.close?.();
+  });
+
   it('rejects a TLS registry whose certificate is not from the configured CA', async () => {
     const reg = await startRegistry('tls');
     const other = await startRegistry('tls');

@@ -73,6 +73,7 @@ export class OrasStore implements ReferrerStore {
         manifestLimit: this.o.limits.manifestBytes,
         blobLimit: this.o.limits.blobBytes,
         maxReferrers: this.o.limits.referrersPerSubject,
+        ...(this.o.cache ? { tokenCache: this.o.cache } : {}),
       });
       this.clients.set(registry, c);
     }
