@@ -194,6 +194,20 @@ class Reader {
     // Fast path for the common string without escapes (base64 certificates, header values):
     // native searches instead of a byte-by-byte loop. Anything unusual takes the exact path below.
     const end = this.s.indexOf(0x22, this.i);
+    if (end !== -1 && end - this.i <= 64) {
+      // Keys and short values: plain ASCII built directly (TextDecoder's per-call cost dominates).
+      let plain = '';
+      let k = this.i;
+      for (; k < end; k++) {
+        const c = this.s[k]!;
+        if (c < 0x20 || c >= 0x80 || c === 0x5c) break;
+        plain += String.fromCharCode(c);
+      }
+      if (k === end) {
+        this.i = end + 1;
+        return plain;
+      }
+    }
     if (end !== -1) {
       const raw = this.s.subarray(this.i, end);
       if (raw.indexOf(0x5c) === -1) {
