@@ -105,3 +105,25 @@ export function sleep(ctx: Context, ms: number, step = 'wait'): Promise<void> {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Settles with `p`, or rejects with the deadline error as soon as the context aborts (the work
+ * itself goes on for whoever else waits on it: shared work, or a step that ignores its signal).
+ */
+export function untilAborted<T>(p: Promise<T>, ctx: Context, step: string): Promise<T> {
+  if (ctx.signal.aborted) return Promise.reject(abortError(ctx, step));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(ctx, step));
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

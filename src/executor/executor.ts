@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { abortError, newStats, withDeadline, type Context } from '../context.js';
+import { newStats, untilAborted, withDeadline, type Context } from '../context.js';
 import { RatifyError, asRatifyError } from '../errors.js';
 import { SingleFlight } from '../cache/singleflight.js';
 import type { Cache } from '../cache/types.js';
@@ -398,21 +398,3 @@ function stamp(r: ReportElement, subject: string, referenceDigest: string, artif
   return out;
 }
 
-/** Settles with `p`, or rejects with the deadline error as soon as the context aborts. */
-function untilAborted<T>(p: Promise<T>, ctx: Context, step: string): Promise<T> {
-  if (ctx.signal.aborted) return Promise.reject(abortError(ctx, step));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(ctx, step));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}

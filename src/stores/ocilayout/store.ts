@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { abortError, backgroundContext, throwIfAborted, type Context } from '../../context.js';
+import { abortError, backgroundContext, throwIfAborted, untilAborted, type Context } from '../../context.js';
 import { RatifyError, type ErrorCode } from '../../errors.js';
 import type { Descriptor, ReferenceDescriptor, ReferenceManifest } from '../../oci/descriptor.js';
 import { parseDigest, verifyDigest } from '../../oci/digest.js';
@@ -41,24 +41,6 @@ interface Snapshot {
   referrers?: Promise<ReferrerMap>;
 }
 
-/** Waits for shared work without letting one caller's abort cancel it for the others. */
-function abortable<T>(p: Promise<T>, ctx: Context, step: string): Promise<T> {
-  if (ctx.signal.aborted) return Promise.reject(abortError(ctx, step));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(ctx, step));
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 function copyDescriptor(d: Descriptor): Descriptor {
   const c: Descriptor = { ...d };
@@ -142,7 +124,7 @@ export class OciLayoutStore implements ReferrerStore {
     try {
       parseDigest(subject.digest);
       const snap = await this.snapshot(ctx, step);
-      const map = await abortable(this.referrerMap(snap, ctx), ctx, step);
+      const map = await untilAborted(this.referrerMap(snap, ctx), ctx, step);
       list = map.get(subject.digest) ?? [];
       if (list.length > this.limits.referrersPerSubject) {
         throw new RatifyError(
@@ -278,7 +260,7 @@ export class OciLayoutStore implements ReferrerStore {
         },
       );
     }
-    return abortable(this.loading.promise, ctx, step);
+    return untilAborted(this.loading.promise, ctx, step);
   }
 
   private async load(version: string): Promise<Snapshot> {
