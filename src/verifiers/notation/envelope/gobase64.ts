@@ -80,19 +80,24 @@ function bytesOf(s: string | Uint8Array): Uint8Array {
   return typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
 }
 
-// Inputs that Go and Node decode identically: only alphabet characters, a length Go accepts.
-// They take Node's native decoder; anything else goes through the Go-exact loop for its errors.
-const RAW_URL_CLEAN = /^[A-Za-z0-9_-]*$/;
-const STD_CLEAN = /^[A-Za-z0-9+/]*={0,2}$/;
+// Node's native decoder is lenient where Go is not (it skips invalid characters, accepts a
+// dangling character). A canonical input re-encodes to itself, and for those Go and Node agree;
+// anything else takes the Go-exact loop, which also gives Go's error offsets.
 
 /** base64.RawURLEncoding.DecodeString (JWS segments). */
 export function decodeRawURL(s: string | Uint8Array): Buffer {
-  if (typeof s === 'string' && s.length % 4 !== 1 && RAW_URL_CLEAN.test(s)) return Buffer.from(s, 'base64url');
+  if (typeof s === 'string') {
+    const b = Buffer.from(s, 'base64url');
+    if (b.toString('base64url') === s) return b;
+  }
   return decode(bytesOf(s), URL_MAP, false);
 }
 
 /** base64.StdEncoding.DecodeString (Go's JSON encoding of []byte). */
 export function decodeStd(s: string | Uint8Array): Buffer {
-  if (typeof s === 'string' && s.length % 4 === 0 && STD_CLEAN.test(s) && !/=[^=]/.test(s)) return Buffer.from(s, 'base64');
+  if (typeof s === 'string') {
+    const b = Buffer.from(s, 'base64');
+    if (b.toString('base64') === s) return b;
+  }
   return decode(bytesOf(s), STD_MAP, true);
 }
