@@ -304,3 +304,35 @@ describe('ratify verify --oci-layout: notation e2e layouts offline', { skip }, (
     assert.match(v.out.verifierReports[0]!.errorReason ?? '', /^No verification results for the artifact /);
   });
 });
+
+describe('ratify verify: an invalid trust policy is a configuration error', { skip }, () => {
+  it('exits 2 naming the rule that failed, for each invalid policy file of the notation e2e suite', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ratify-bad-policy-'));
+    try {
+      const cases: Array<[string, RegExp]> = [
+        ['override_integrity_for_permissive_trustpolicy.json', /"integrity" verification can not be overridden/],
+        ['unset_trusted_identity_trustpolicy.json', /is either missing trust stores or trusted identities/],
+        ['wildcard_plus_other_trusted_identity_trustpolicy.json', /wildcard identity cannot be used in conjunction with other values/],
+        ['malformed_trust_store_trustpolicy.json', /unsupported trust store name "" in trust store value "ca:"/],
+      ];
+      for (const [file, rule] of cases) {
+        const doc = JSON.parse(await readFile(vectorPath('notation/test/e2e/testdata/config/trustpolicies', file), 'utf8')) as unknown;
+        const cfgPath = join(dir, file);
+        await writeFile(
+          cfgPath,
+          JSON.stringify({
+            store: { plugins: [{ name: 'oras' }] },
+            policy: { plugin: { name: 'configPolicy' } },
+            verifier: { plugins: [{ name: 'notation', artifactTypes: 'application/vnd.cncf.notary.signature', verificationCerts: [vectorPath(KEYS, 'e2e.crt')], trustPolicyDoc: doc }] },
+          }),
+        );
+        const r = await runCli(['verify', '--oci-layout', '-s', `${vectorPath(LAYOUTS, LAYOUT.valid)}:v1`, '-c', cfgPath], { HOME: dir });
+        assert.equal(r.code, 2, `${file}: ${r.stdout}`);
+        assert.match(r.stderr, /CONFIG_INVALID/, file);
+        assert.match(r.stderr, rule, file);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
