@@ -141,11 +141,11 @@ describe('Gatekeeper wire format (config policy)', () => {
     assert.match(missing.error, /not found/);
   });
 
-  it('fails the whole request with HTTP 500 and systemError for a malformed body', async () => {
+  it('fails the whole request with HTTP 400 and a BAD_REQUEST systemError for a malformed body', async () => {
     for (const body of ['{not json', '[]', JSON.stringify({ request: { keys: 'x' } }), JSON.stringify({ request: { keys: [1] } }), JSON.stringify({ kind: 'Other', request: { keys: [] } })]) {
       const r = await post(h, 'verify', body);
-      assert.equal(r.status, 500, body);
-      assert.match(r.body.response.systemError, /^operation failed with error /);
+      assert.equal(r.status, 400, body);
+      assert.match(r.body.response.systemError, /^operation failed with error BAD_REQUEST: /);
       assert.match(defaultTemplateViolations(externalData(r.status, r.body))[0]!, /^System error calling external data provider/);
     }
   });
