@@ -20,7 +20,6 @@ import { healthServer, metricsServer } from './listeners.js';
 import { serverRedactor, type Redactor } from './redact.js';
 import { systemErrorResponse } from './wire.js';
 
-
 export interface ServerOptions {
   /** Listen address: "host:port", ":port" (every interface), "[::1]:port" or a bare port. */
   http: string;
