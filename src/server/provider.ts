@@ -129,7 +129,7 @@ export class GatekeeperProvider {
       const err = e instanceof RatifyError ? e : new RatifyError('EXECUTOR_FAILURE', 'request failed', { cause: e });
       m?.systemErrors.inc({ error: err.root.code, workload_namespace: '' });
       this.d.log.error({ traceID: traceId, err: err.message }, `${endpoint} request failed`);
-      if (e instanceof Error && e.stack) this.d.log.debug({ traceID: traceId, stack: e.stack }, `${endpoint} request failed`);
+      this.d.log.debug({ traceID: traceId, err: err.message, stack: e instanceof Error ? e.stack : undefined }, `${endpoint} request failed`);
       return { status: 500, body: systemErrorResponse(this.d.redact(err.detail), idempotent) };
     } finally {
       // Both go with the request (the guard timer used to outlive it by seconds, for every request).

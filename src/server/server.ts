@@ -231,7 +231,7 @@ export class RatifyServer {
   /** The error at error level (the logger redacts it there), its stack at debug level. */
   private logFailure(e: unknown, msg: string, fields: Record<string, unknown> = {}): void {
     this.o.log.error({ ...fields, err: e instanceof Error ? e.message : String(e) }, msg);
-    if (e instanceof Error && e.stack) this.o.log.debug({ ...fields, stack: e.stack }, msg);
+    if (e instanceof Error) this.o.log.debug({ ...fields, err: e.message, stack: e.stack }, msg);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
