@@ -121,7 +121,12 @@ export class RatifyServer {
       await w.ready;
       await this.reloadConfig(path);
     }
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    // Whatever a request does, the process survives it: a failure nothing else caught ends that request only.
+    const handler = (req: IncomingMessage, res: ServerResponse) =>
+      void this.handle(req, res).catch((e: unknown) => {
+        this.logFailure(e, 'request handling failed');
+        res.destroy();
+      });
     const httpOptions = nodeServerOptions(this.limits);
     if (this.o.tls) {
       const material = await loadTlsMaterial(this.o.tls);
@@ -160,9 +165,8 @@ export class RatifyServer {
     applyLimits(this.main, this.limits);
     // Expect: 100-continue: refuse an oversized body before the client sends it.
     this.main.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if (Number(req.headers['content-length']) > this.limits.maxBodyBytes) return void this.handle(req, res);
-      res.writeContinue();
-      void this.handle(req, res);
+      if (!(Number(req.headers['content-length']) > this.limits.maxBodyBytes)) res.writeContinue();
+      handler(req, res);
     });
     const port = await listen(this.main, this.o.http);
     const out: Listening = { port };

@@ -28,6 +28,7 @@ interface RawAnswer {
   /** The connection ended (closed or reset) before the wait ran out. */
   closed: boolean;
   error: string | undefined;
+  raw: string;
 }
 
 /** Parses the first HTTP response in `raw` (body by Content-Length). */
@@ -63,7 +64,7 @@ describe('hostile HTTP input to a real ratify serve process', () => {
       const finish = (closed: boolean) => {
         clearTimeout(t);
         s.destroy();
-        resolve({ ...parseAnswer(raw), closed, error });
+        resolve({ ...parseAnswer(raw), closed, error, raw });
       };
       const t = setTimeout(() => finish(false), waitMs);
       s.on('data', (d: Buffer) => (raw += d.toString('latin1')));
@@ -171,6 +172,13 @@ describe('hostile HTTP input to a real ratify serve process', () => {
       s.write(`POST ${VERIFY} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n`);
     });
     assert.equal(a.status, 413, 'no 100 Continue first');
+    const body = providerRequest([VALID_KEY]);
+    const small = await exchange(async (s) => {
+      s.write(`POST ${VERIFY} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n`);
+      await new Promise((r) => s.once('data', r));
+      s.write(`${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+    });
+    assert.match(small.raw, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /, 'a body within the limit is asked for');
   });
 
   it('answers a trickling body with 408 at the request deadline (executor.verificationRequestTimeout)', async () => {

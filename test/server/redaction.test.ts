@@ -5,6 +5,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { makeRedactor } from '../../src/server/redact.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { makeTestPki, type TestPki } from '../harness/pki.js';
 import { startServe, type ServeProcess } from '../harness/serve.js';
 import { projectRoot } from '../harness/vectors.js';
@@ -167,5 +168,19 @@ describe('the redactor', () => {
 
   it('drops stack frames', () => {
     assert.equal(redact('Error: boom\n    at f (/srv/x.js:1:2)\n    at node:internal/main:3:4'), 'Error: boom');
+  });
+
+  it('applies to log lines at info and above only; debug keeps the full text', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', format: 'json', redact, destination: { write: (l: string) => void lines.push(l) } });
+    const err = new Error('cannot open /home/ratify/x.pem');
+    log.child({ traceID: 't' }).warn({ err, files: ['/srv/ratify/conf/a', { p: '/etc/b/c' }] }, 'failed at /home/ratify/y');
+    log.debug({ err: err.message }, 'detail /home/ratify/x.pem');
+    const [warn, debug] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(warn!.msg, 'failed at ~/y');
+    assert.equal(warn!.err, 'cannot open ~/x.pem', 'an Error becomes its redacted message, without stack');
+    assert.deepEqual(warn!.files, ['<config>/a', { p: '<path>/c' }]);
+    assert.equal(debug!.msg, 'detail /home/ratify/x.pem');
+    assert.equal(debug!.err, 'cannot open /home/ratify/x.pem');
   });
 });
