@@ -9,7 +9,8 @@ import type { PolicyProvider } from '../policy/types.js';
 import { collect, type ReferrerStore } from '../stores/types.js';
 import type { Verifier, VerifierResult } from '../verifiers/types.js';
 import { errorReport, nestedVerifierResult, reportElement } from './report.js';
-import { platformString, selectChildren, type PlatformMode } from './platform.js';
+import { MAX_PLATFORM_TARGETS, platformString, selectChildren, type PlatformMode } from './platform.js';
+import { isIndexMediaType } from '../oci/mediatypes.js';
 import type { ExplainTrace, NestedReport, ReferrerTrace, ReportElement, VerifyResult } from './types.js';
 
 export interface ExecutorOptions {
@@ -164,7 +165,10 @@ export class Executor {
       return { ...r, platforms: [{ platform: 'single manifest', digest: subjectDesc.digest, isSuccess: r.isSuccess }] };
     }
     const targets: Array<{ platform: string; desc: Descriptor; ref: Reference }> = children.map((c) => ({ platform: platformString(c.platform), desc: c, ref: withDigest(ref, c.digest) }));
-    if (mode.kind === 'all') targets.unshift({ platform: 'index', desc: subjectDesc, ref: resolved });
+    if (mode.kind === 'all') {
+      targets.unshift({ platform: 'index', desc: subjectDesc, ref: resolved });
+      await this.timed(st, 'read nested image indexes', () => this.expandNestedIndexes(ref, targets, st.ctx));
+    }
     const results = await Promise.all(targets.map((t) => this.verifyOne(t.ref, t.ref, t.desc, params.referenceTypes, st).catch((e: unknown) => this.asFailure(t.ref.original, e))));
     return {
       isSuccess: results.every((r) => r.isSuccess),
@@ -185,6 +189,29 @@ export class Executor {
     const decision = await this.timed(st, 'policy', () => this.o.policy.overallResult(reports as ReportElement[] & NestedReport[], display.original));
     if (st.trace) st.trace.policy = { type: this.o.policy.type, isSuccess: decision.isSuccess, detail: decision.detail };
     return { isSuccess: decision.isSuccess, verifierReports: reports };
+  }
+
+  /**
+   * `--platform all`: a child that is itself an index vouches for its own children, which must be
+   * verified too (breadth first, each digest once, bounded so a hostile index cannot fan out without end).
+   */
+  private async expandNestedIndexes(ref: Reference, targets: Array<{ platform: string; desc: Descriptor; ref: Reference }>, ctx: Context): Promise<void> {
+    const seen = new Set(targets.map((t) => t.desc.digest));
+    for (let i = 1; i < targets.length; i++) {
+      const t = targets[i]!;
+      if (!isIndexMediaType(t.desc.mediaType)) continue;
+      const bytes = await this.fetchIndex(t.ref, t.desc, ctx);
+      for (const c of selectChildren({ kind: 'all' }, t.desc, bytes)) {
+        if (seen.has(c.digest)) continue;
+        seen.add(c.digest);
+        if (targets.length >= MAX_PLATFORM_TARGETS) {
+          throw new RatifyError('MANIFEST_INVALID', `the image index ${ref.original} holds more than ${MAX_PLATFORM_TARGETS} manifests (nested indexes included)`, {
+            remediation: 'Verify one platform with --platform os/arch, or split the index',
+          });
+        }
+        targets.push({ platform: `${t.platform === 'unknown' ? '' : t.platform + ' > '}${platformString(c.platform)}`, desc: c, ref: withDigest(ref, c.digest) });
+      }
+    }
   }
 
   /** A child that could not be verified is a failure of the whole multi-arch request, reported like Ratify's error report. */
