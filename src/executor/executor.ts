@@ -7,7 +7,7 @@ import type { Descriptor, ReferenceDescriptor } from '../oci/descriptor.js';
 import { parseReference, withDigest, type Reference } from '../reference/reference.js';
 import type { PolicyProvider } from '../policy/types.js';
 import { collect, type ReferrerStore } from '../stores/types.js';
-import type { Verifier, VerifierResult } from '../verifiers/types.js';
+import type { Verifier, VerifierResult, VerifyInput } from '../verifiers/types.js';
 import { errorReport, nestedVerifierResult, reportElement } from './report.js';
 import { MAX_PLATFORM_TARGETS, platformString, selectChildren, type PlatformMode } from './platform.js';
 import { isIndexMediaType } from '../oci/mediatypes.js';
@@ -257,7 +257,9 @@ export class Executor {
     listed?: Promise<ListedReferrer[]>,
   ): Promise<Array<ReportElement | NestedReport>> {
     const items = await (listed ?? this.listAll(ref, subject, types, st, depth));
-    const perItem = await Promise.all(items.map(({ store, referrer }) => this.verifyReferrer(ref, subject, referrer, store, st, depth)));
+    // Verifiers that weigh a referrer against its siblings see exactly this listing, all of which is verified.
+    const siblings = items.map((i) => i.referrer);
+    const perItem = await Promise.all(items.map(({ store, referrer }) => this.verifyReferrer(ref, subject, referrer, store, st, depth, siblings)));
     return perItem.flat();
   }
 
@@ -285,6 +287,7 @@ export class Executor {
     store: ReferrerStore,
     st: RequestState,
     depth: number,
+    siblings: readonly ReferenceDescriptor[],
   ): Promise<Array<ReportElement | NestedReport>> {
     const artifactType = referrer.artifactType ?? '';
     const trace: ReferrerTrace | undefined = st.trace
@@ -298,9 +301,10 @@ export class Executor {
         if (trace) trace.skipped = `no verifier handles artifact type ${JSON.stringify(artifactType)}`;
         return [];
       }
-      const r = await this.runVerifier(verifier, ref, subject, referrer, store, st, trace);
+      const r = await this.runVerifier(verifier, { subject: ref, subjectDescriptor: subject, referrer, store, siblings }, st, trace);
       const report = reportElement(verifier, r);
-      if (verifier.nestedReferences.length > 0) {
+      // A skipped report decides nothing, so what hangs below it is not worth fetching.
+      if (verifier.nestedReferences.length > 0 && !r.skipped) {
         const nested = await this.nested(ref, referrer, st, depth);
         report.nestedResults = nested.verifierReports as ReportElement[];
         if (!nested.isSuccess) {
@@ -313,7 +317,7 @@ export class Executor {
     // Nested shape (Rego/CEL input): every matching verifier, and always the referrer's own referrers.
     if (matching.length === 0 && trace) trace.skipped = `no verifier handles artifact type ${JSON.stringify(artifactType)}`;
     const [results, nestedReports] = await Promise.all([
-      Promise.all(matching.map(async (v) => nestedVerifierResult(v, await this.runVerifier(v, ref, subject, referrer, store, st, trace)))),
+      Promise.all(matching.map(async (v) => nestedVerifierResult(v, await this.runVerifier(v, { subject: ref, subjectDescriptor: subject, referrer, store, siblings }, st, trace)))),
       depth + 1 > (this.o.maxNestedDepth ?? DEFAULT_NESTED_DEPTH)
         ? Promise.resolve([] as NestedReport[])
         : this.verifyReferrers(withDigest(ref, referrer.digest), referrer, ['*'], st, depth + 1) as Promise<NestedReport[]>,
@@ -347,15 +351,8 @@ export class Executor {
   }
 
   /** Runs one verifier under the request's concurrency limit; an exception becomes a failure result. */
-  private async runVerifier(
-    v: Verifier,
-    ref: Reference,
-    subject: Descriptor,
-    referrer: ReferenceDescriptor,
-    store: ReferrerStore,
-    st: RequestState,
-    trace: ReferrerTrace | undefined,
-  ): Promise<VerifierResult> {
+  private async runVerifier(v: Verifier, input: VerifyInput, st: RequestState, trace: ReferrerTrace | undefined): Promise<VerifierResult> {
+    const { subject: ref, subjectDescriptor: subject, referrer } = input;
     const t0 = performance.now();
     const cacheKey = this.o.resultCache ? `verifier_result:${this.o.configHash ?? ''}:${st.ctx.namespace ?? ''}:${v.name}:${ref.original}:${subject.digest}:${referrer.digest}` : undefined;
     const cached = cacheKey ? await this.o.resultCache!.get<VerifierResult>(cacheKey) : undefined;
@@ -370,7 +367,7 @@ export class Executor {
         if (st.ctx.signal.aborted) throw st.ctx.signal.reason;
         // A verifier that ignores its signal must not hold the request past the deadline,
         // nor have a late answer counted.
-        return untilAborted(v.verify({ subject: ref, subjectDescriptor: subject, referrer, store }, st.ctx), st.ctx, `verifier ${v.name}`);
+        return untilAborted(v.verify(input, st.ctx), st.ctx, `verifier ${v.name}`);
       });
     } catch (e) {
       failedToRun = true;
@@ -381,10 +378,13 @@ export class Executor {
       const rem = wrapped.effectiveRemediation;
       if (rem) r.remediation = rem;
     }
+    // Skipping is never a way to pass, whatever an in-process plugin returns.
+    if (r.skipped && r.isSuccess) r = { ...r, isSuccess: false };
     st.ctx.metrics?.verifierDuration(v.name, ref.original, performance.now() - t0, r.isSuccess, failedToRun, st.ctx.namespace ?? '');
     // Content is immutable by digest and the config is fixed by its hash; only time-dependent
     // checks (expiry, revocation, report age) change, which the TTL bounds.
-    if (cacheKey && !failedToRun) await this.o.resultCache!.set(cacheKey, r, this.o.resultCacheTtlMs ?? 10_000);
+    // A skip depends on the siblings listed in this request, which the key does not name.
+    if (cacheKey && !failedToRun && !r.skipped) await this.o.resultCache!.set(cacheKey, r, this.o.resultCacheTtlMs ?? 10_000);
     if (trace) {
       trace.verifiers.push({
         name: v.name,
@@ -415,12 +415,13 @@ export class Executor {
 
 /** Stamps subject, referenceDigest and artifactType in Ratify's JSON field order. */
 function stamp(r: ReportElement, subject: string, referenceDigest: string, artifactType: string): ReportElement {
-  const { message, errorReason, remediation, extensions, nestedResults, ...head } = r;
+  const { message, errorReason, remediation, extensions, skipped, nestedResults, ...head } = r;
   const out: ReportElement = { subject, ...head, referenceDigest, artifactType };
   if (message !== undefined) out.message = message;
   if (errorReason !== undefined) out.errorReason = errorReason;
   if (remediation !== undefined) out.remediation = remediation;
   if (extensions !== undefined) out.extensions = extensions;
+  if (skipped) out.skipped = true;
   if (nestedResults !== undefined) out.nestedResults = nestedResults;
   return out;
 }

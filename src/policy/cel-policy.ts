@@ -83,6 +83,8 @@ export function celInput(reports: NestedReport[], subject: string): Record<strin
     for (const r of rs) {
       artifacts.push({ ...r, depth });
       for (const v of r.verifierReports) {
+        // latestOnly's skipped reports decide nothing; the raw verifierReports still show them.
+        if (v.skipped) continue;
         flat.push({
           subject: r.subject,
           referenceDigest: r.referenceDigest,
