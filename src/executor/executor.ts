@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { newStats, untilAborted, withDeadline, type Context } from '../context.js';
 import { RatifyError, asRatifyError } from '../errors.js';
@@ -27,7 +28,11 @@ export interface ExecutorOptions {
   /** Cache of per-referrer verifier results (server with --cache-enabled). */
   resultCache?: Cache;
   resultCacheTtlMs?: number;
-  /** Identifies the configuration in result cache keys (SHA-256 of config.json). */
+  /**
+   * Identifies the configuration in cache keys (a hash of config.json, so replicas with the same
+   * config share results). Without it each executor is its own version: nothing cached under one
+   * configuration is ever served under another.
+   */
   configHash?: string;
 }
 
@@ -83,9 +88,12 @@ interface RequestState {
 export class Executor {
   readonly verificationRequestTimeout: number;
   readonly mutationRequestTimeout: number;
+  /** Part of every cache key that holds a verdict (see ExecutorOptions.configHash). */
+  readonly configVersion: string;
   private readonly flights = new SingleFlight<VerifyOutcome>();
 
   constructor(private readonly o: ExecutorOptions) {
+    this.configVersion = o.configHash ?? `local-${randomUUID()}`;
     this.verificationRequestTimeout = o.verificationRequestTimeout ?? DEFAULT_VERIFY_TIMEOUT_MS;
     this.mutationRequestTimeout = o.mutationRequestTimeout ?? DEFAULT_MUTATION_TIMEOUT_MS;
   }
@@ -354,7 +362,7 @@ export class Executor {
   private async runVerifier(v: Verifier, input: VerifyInput, st: RequestState, trace: ReferrerTrace | undefined): Promise<VerifierResult> {
     const { subject: ref, subjectDescriptor: subject, referrer } = input;
     const t0 = performance.now();
-    const cacheKey = this.o.resultCache ? `verifier_result:${this.o.configHash ?? ''}:${st.ctx.namespace ?? ''}:${v.name}:${ref.original}:${subject.digest}:${referrer.digest}` : undefined;
+    const cacheKey = this.o.resultCache ? `verifier_result:${this.configVersion}:${st.ctx.namespace ?? ''}:${v.name}:${ref.original}:${subject.digest}:${referrer.digest}` : undefined;
     const cached = cacheKey ? await this.o.resultCache!.get<VerifierResult>(cacheKey) : undefined;
     if (cached) {
       if (trace) trace.verifiers.push({ name: v.name, type: v.type, isSuccess: cached.isSuccess, message: cached.message, ...(cached.errorReason ? { errorReason: cached.errorReason } : {}), checks: [{ check: 'cache', ok: true, detail: 'result of an earlier verification of the same content and config' }, ...(cached.trace ?? [])], ms: performance.now() - t0 });
