@@ -79,9 +79,14 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       bestD = d;
     }
   }
-  if (best === undefined) return undefined;
-  const limit = Math.max(1, Math.floor(Math.max(word.length, best.length) / 3));
-  return bestD <= limit ? best : undefined;
+  if (best !== undefined && bestD <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3))) return best;
+  // A known key with something added or cut off at the end ("versionInfo" for "version").
+  const w = word.toLowerCase();
+  for (const c of candidates) {
+    const k = c.toLowerCase();
+    if (Math.min(k.length, w.length) >= 4 && (w.startsWith(k) || k.startsWith(w))) return c;
+  }
+  return undefined;
 }
 
 // zod's schema definitions, read only to learn which keys an object at a path knows.

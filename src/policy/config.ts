@@ -6,7 +6,8 @@ export function normalisePolicyName(name: string): string {
   return name.toLowerCase().replace(/-/g, '');
 }
 
-const name = z.string({ error: (i) => (i.input === undefined ? '"name" is required' : undefined) }).min(1, '"name" is required');
+/** Optional in the schemas (the classes are built from entries without one); the section requires it. */
+const name = z.string().min(1, '"name" is required').optional();
 
 /** `configPolicy` (reference §4.1). */
 export const configPolicySchema = z.strictObject({
@@ -37,7 +38,7 @@ export const regoPolicySchema = z.strictObject({
 });
 
 /** An in-process policy module: its own keys pass through. */
-export const modulePolicySchema = z.looseObject({ name, module: z.string().min(1, '"module" must name an ES module') });
+export const modulePolicySchema = z.looseObject({ name: z.string().min(1, '"name" is required'), module: z.string().min(1, '"module" must name an ES module') });
 
 export const POLICY_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   configpolicy: configPolicySchema,
@@ -50,6 +51,7 @@ const KNOWN_NAMES = ['configPolicy', 'celPolicy', 'regoPolicy'];
 /** The schema for `policy.plugin`, or the issue with its name. */
 export function policyEntrySchema(entry: Record<string, unknown>): z.ZodType | RawIssue {
   if (entry.module !== undefined) return modulePolicySchema;
+  if (entry.name === undefined) return { path: ['name'], code: 'missing_key', message: '"name" is required: configPolicy, celPolicy or an ES module\'s name with "module"' };
   if (typeof entry.name !== 'string' || entry.name === '') return configPolicySchema; // reports the name
   const schema = POLICY_SCHEMAS[normalisePolicyName(entry.name)];
   if (schema) return schema;
