@@ -52,19 +52,21 @@ export function formatIssues(issues: readonly ConfigIssue[]): string {
   return issues.map(formatIssue).join('; ');
 }
 
-/** Levenshtein distance, case-insensitive: a key that differs only in case is distance 0. */
+/** Edit distance with adjacent transpositions (optimal string alignment), case-insensitive: a key that differs only in case is distance 0. */
 function distance(a: string, b: string): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) => [i, ...Array<number>(t.length).fill(0)]);
+  for (let j = 1; j <= t.length; j++) d[0]![j] = j;
   for (let i = 1; i <= s.length; i++) {
-    const cur = [i];
     for (let j = 1; j <= t.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
-    prev = cur;
   }
-  return prev[t.length]!;
+  return d[s.length]![t.length]!;
 }
 
 /** The closest candidate when it is close enough to be a likely typo (about a third of the letters), else undefined. */
