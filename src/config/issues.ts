@@ -81,7 +81,9 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       bestD = d;
     }
   }
-  if (best !== undefined && bestD <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3))) return best;
+  if (best !== undefined && bestD === 0) return best;
+  // Below three letters everything is one edit from something: no guess.
+  if (best !== undefined && Math.min(word.length, best.length) >= 3 && bestD <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3))) return best;
   // A known key with something added or cut off at the end ("versionInfo" for "version").
   const w = word.toLowerCase();
   for (const c of candidates) {
