@@ -3,7 +3,7 @@ import { unsupportedAuthProvider } from '../registry/auth-provider.js';
 import { storeEntrySchema } from '../stores/schemas.js';
 import { cosignKeyProviders, cosignEntrySchema } from '../verifiers/cosign/schema.js';
 import { keyManagementProviders } from '../verifiers/notation/config.js';
-import { verifierEntrySchema } from '../verifiers/schemas.js';
+import { verifierEntrySchema, verifierType } from '../verifiers/schemas.js';
 import { check, formatPath, formatRaw, type ConfigIssue, type IssuePath, type RawIssue } from './issues.js';
 import { configSchema, type RatifyConfig } from './schema.js';
 
@@ -44,7 +44,7 @@ const KMP_NOTE = "need Ratify's Kubernetes key management providers (CRD manager
 
 function verifierWarnings(entry: Record<string, unknown>, at: IssuePath): ConfigIssue[] {
   const out = authWarnings(entry, at, 'the verifier');
-  const type = typeof entry.type === 'string' && entry.type ? entry.type : entry.name;
+  const type = verifierType(entry);
   if (type === 'notation' && entry.module === undefined) {
     const kmps = keyManagementProviders(entry);
     if (kmps.length > 0) out.push(unsupported([...at, 'verificationCertStores'], `${kmps.join(', ')} ${KMP_NOTE}; verifications that use these trust stores fail`));

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -31,15 +31,19 @@ describe('serve: config reload keeps the last good config and says why', () => {
   let metricsUrl: string;
   let logFile: string;
 
-  const write = (sbom: Record<string, unknown>) =>
-    writeFile(
-      config,
+  /** Replaces config.json atomically (as a ConfigMap update does), so no half-written file is ever read. */
+  const write = async (sbom: Record<string, unknown>) => {
+    const tmp = `${config}.tmp`;
+    await writeFile(
+      tmp,
       JSON.stringify({
         store: { plugins: [{ name: 'oci-layout', path: join(dir, 'layout') }] },
         policy: { plugin: { name: 'configPolicy' } },
         verifier: { plugins: [{ name: 'sbom', artifactTypes: SPDX, ...sbom }] },
       }),
     );
+    await rename(tmp, config);
+  };
 
   async function verdict(): Promise<boolean | undefined> {
     const res = await request(url, { method: 'POST', body: JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys: ['localhost/app:gpl'] } }) });
