@@ -1,7 +1,7 @@
 import { policyEntrySchema } from '../policy/config.js';
 import { unsupportedAuthProvider } from '../registry/auth-provider.js';
 import { storeEntrySchema } from '../stores/schemas.js';
-import { cosignKeyProviders, cosignEntrySchema } from '../verifiers/cosign/schema.js';
+import { cosignEntrySchema, cosignKeyProviders, cosignPrivateRekors } from '../verifiers/cosign/schema.js';
 import { keyManagementProviders } from '../verifiers/notation/config.js';
 import { verifierEntrySchema, verifierType } from '../verifiers/schemas.js';
 import { check, formatPath, formatRaw, type ConfigIssue, type IssuePath, type RawIssue } from './issues.js';
@@ -53,6 +53,9 @@ function verifierWarnings(entry: Record<string, unknown>, at: IssuePath): Config
     const c = cosignEntrySchema.safeParse(entry);
     const kmps = c.success ? cosignKeyProviders(c.data) : [];
     if (kmps.length > 0) out.push(unsupported([...at, 'trustPolicies'], `key providers ${kmps.join(', ')} ${KMP_NOTE}; those keys are never found`));
+    for (const r of c.success ? cosignPrivateRekors(c.data) : []) {
+      out.push(unsupported([...at, ...r.path], `${r.url} is not contacted: ratify-ts checks the log evidence that comes with the signature against the trusted root, so a private Rekor needs its trusted_root.json in trustedRootPath (until then those signatures fail)`));
+    }
   }
   return out;
 }

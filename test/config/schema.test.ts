@@ -296,6 +296,15 @@ describe('config schemas: Ratify keys ratify-ts does not implement are named, ne
       ],
     );
   });
+  it('a private Rekor without its trusted root: named (ratify-ts never contacts Rekor)', () => {
+    const v = validateConfig(patched((c) => {
+      delete c.verifier.plugins[1].trustPolicies[0].trustedRootPath;
+      delete c.verifier.plugins[1].trustedRootPath;
+      c.verifier.plugins[1].trustPolicies[0].rekorURL = 'https://rekor.internal.example';
+    }));
+    assert.deepEqual(v.warnings.map((w) => w.path), ['verifier.plugins[0].verificationCertStores', 'verifier.plugins[1].trustPolicies', 'verifier.plugins[1].trustPolicies[0].rekorURL']);
+    assert.deepEqual(validateConfig(full()).warnings.filter((w) => w.path.endsWith('rekorURL')), [], 'the public Rekor, or a trusted root given: nothing to say');
+  });
   it('a config without them has no warnings', () => {
     const v = validateConfig(patched((c) => {
       delete c.verifier.plugins[0].verificationCertStores;

@@ -4,14 +4,14 @@ import { compileGoRegExp, type IdentityPolicy } from '../../crypto/sigstore/iden
 import type { z } from 'zod';
 import { parseEntry } from '../../config/issues.js';
 import { splitList } from '../config.js';
-import { cosignEntrySchema, isKeyless, TRUST_POLICY_VERSIONS, type trustPolicySchema } from './schema.js';
+import { cosignEntrySchema, DEFAULT_REKOR_URL, isKeyless, TRUST_POLICY_VERSIONS, type trustPolicySchema } from './schema.js';
 
 /**
  * The cosign verifier's configuration as the verifier uses it, read from an entry that passed
  * `cosignEntrySchema` (schema.ts: keys, types and Ratify's checks).
  */
 
-export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
+export { DEFAULT_REKOR_URL } from './schema.js';
 export { TRUST_POLICY_VERSIONS } from './schema.js';
 export const DEFAULT_MAX_BLOB_BYTES = 32 * 1024 * 1024;
 

@@ -104,6 +104,23 @@ export const cosignEntrySchema = builtinVerifierSchema({
 
 export type CosignEntry = z.infer<typeof cosignEntrySchema>;
 
+export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
+
+/**
+ * Where an entry names a Rekor other than the public one: ratify-ts never contacts Rekor (the
+ * log evidence comes with the signature and is checked against the trusted root), so a private
+ * Rekor only works with its trusted_root.json (for the load-time warning).
+ */
+export function cosignPrivateRekors(c: CosignEntry): Array<{ path: PropertyKey[]; url: string }> {
+  const out: Array<{ path: PropertyKey[]; url: string }> = [];
+  const own = (url: string | undefined) => url !== undefined && url !== '' && url.replace(/\/+$/, '') !== DEFAULT_REKOR_URL;
+  if (own(c.rekorURL) && !c.trustedRootPath) out.push({ path: ['rekorURL'], url: c.rekorURL! });
+  (c.trustPolicies ?? []).forEach((p, i) => {
+    if (own(p.rekorURL) && !p.trustedRootPath && !c.trustedRootPath) out.push({ path: ['trustPolicies', i, 'rekorURL'], url: p.rekorURL! });
+  });
+  return out;
+}
+
 /** The key management providers an entry's trust policies name (for the load-time warning). */
 export function cosignKeyProviders(c: CosignEntry): string[] {
   return [...new Set((c.trustPolicies ?? []).flatMap((p) => (p.keys ?? []).flatMap((k) => (k.provider ? [k.provider] : []))))];
