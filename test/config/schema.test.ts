@@ -1,7 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatIssue } from '../../src/config/issues.js';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { validateConfig } from '../../src/config/validate.js';
+import { trustPolicyDocumentIssues } from '../../src/verifiers/notation/trustpolicy/index.js';
+import { requireVectors } from '../harness/vectors.js';
 
 const NOTARY = 'application/vnd.cncf.notary.signature';
 const COSIGN = 'application/vnd.dev.cosign.artifact.sig.v1+json';
@@ -311,5 +315,22 @@ describe('config schemas: Ratify keys ratify-ts does not implement are named, ne
       c.verifier.plugins[1].trustPolicies[0].keys.pop();
     }));
     assert.deepEqual(v.warnings, []);
+  });
+});
+
+describe('config schemas: the trust policy documents in the test vectors', () => {
+  it('use only known keys: each is accepted or refused with notation\'s own rule, as notation does', async (t) => {
+    const dir = requireVectors(t, 'notation e2e trust policies');
+    if (!dir) return;
+    const folder = join(dir, 'notation', 'test', 'e2e', 'testdata', 'config', 'trustpolicies');
+    const files = (await readdir(folder)).filter((f) => f.endsWith('.json'));
+    assert.ok(files.length >= 10);
+    for (const f of files) {
+      const issues = trustPolicyDocumentIssues(JSON.parse(await readFile(join(folder, f), 'utf8')));
+      assert.deepEqual(issues.filter((i) => i.code === 'unknown_key'), [], f);
+      // The documents notation rejects when loading; the others (invalid_trust_store names a store that is empty at verification) pass.
+      const rejected = /^(malformed_trust_store|override_integrity|unset_trusted_identity|wildcard_plus_other)/.test(f);
+      assert.equal(issues.length > 0, rejected, `${f}: ${JSON.stringify(issues)}`);
+    }
   });
 });
