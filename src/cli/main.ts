@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { RatifyError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerConfig } from './commands/config.js';
 import { registerDiscover } from './commands/discover.js';
 import { registerReferrer } from './commands/referrer.js';
 import { registerResolve } from './commands/resolve.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerServe(program, global);
   registerResolve(program, global);
   registerReferrer(program, global);
+  registerConfig(program, global);
   registerVersion(program);
   for (const c of program.commands) {
     c.exitOverride();

@@ -3,7 +3,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { newStats, withDeadline, type Context } from '../context.js';
 import { RatifyError } from '../errors.js';
-import { loadConfig, runtimeEnvFrom, type LoadedConfig, type RuntimeEnv } from '../config/load.js';
+import { loadConfig, runtimeEnvFrom, warnConfig, type LoadedConfig, type RuntimeEnv } from '../config/load.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { parseReference, type Reference } from '../reference/reference.js';
 import { createStores } from '../stores/factory.js';
@@ -60,6 +60,7 @@ export async function openRuntime(opts: CommonOptions, global: GlobalOptions, en
   const rt = runtimeEnvFrom(env, homedir());
   const loaded = await loadConfig(opts.config, rt);
   const log = makeLogger(global, env, loaded.config.logger?.formatter);
+  warnConfig(log, loaded);
   // --timeout, else the config's executor timeout when the user set one, else a generous CLI default.
   const timeoutMs = opts.timeout ? parseDuration(opts.timeout) : (loaded.config.executor?.verificationRequestTimeout ?? DEFAULT_CLI_TIMEOUT_MS);
   const ctx = withDeadline({ signal: new AbortController().signal, log, stats: newStats() }, timeoutMs, 'command');

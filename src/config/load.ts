@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RatifyError } from '../errors.js';
-import { configSchema, formatIssues, type RatifyConfig } from './schema.js';
+import type { Logger } from '../observability/logger.js';
+import { configInvalid, formatIssues, type ConfigIssue } from './issues.js';
+import type { RatifyConfig } from './schema.js';
+import { validateConfig, type ConfigValidation } from './validate.js';
 
 /** Where things live on this machine; computed once by the entry point from the environment. */
 export interface RuntimeEnv {
@@ -41,6 +44,8 @@ export interface LoadedConfig {
   path: string | undefined;
   /** SHA-256 of the file bytes (hot reload compares it). */
   raw: string;
+  /** Ratify keys that ratify-ts does not implement (log them with warnConfig). */
+  warnings?: ConfigIssue[];
 }
 
 /**
@@ -62,27 +67,42 @@ export async function loadConfig(explicitPath: string | undefined, rt: RuntimeEn
         remediation: 'Pass an existing config.json with -c, or set RATIFY_CONFIG to its directory',
       });
     }
-    return { config: parseConfig(text, p), path: p, raw: text };
+    const { config, warnings } = readConfig(text, p);
+    return { config, path: p, raw: text, warnings };
   }
   return { config: defaultConfig(), path: undefined, raw: '' };
 }
 
-export function parseConfig(text: string, source = 'config'): RatifyConfig {
+/** Decodes and checks config.json text without throwing: every problem, JSON syntax included. */
+export function validateConfigText(text: string): ConfigValidation {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new RatifyError('CONFIG_INVALID', `${source} is not valid JSON`, {
-      cause: e,
-      remediation: 'Fix the JSON syntax of the config file',
-    });
+    return { errors: [{ path: '(root)', code: 'invalid_json', message: `not valid JSON: ${(e as Error).message}` }], warnings: [] };
   }
-  const r = configSchema.safeParse(json);
-  if (!r.success) {
-    throw new RatifyError('CONFIG_INVALID', `${source} is invalid`, {
-      cause: new Error(formatIssues(r.error)),
-      remediation: 'Fix the fields named above; see README "Configuration"',
-    });
+  return validateConfig(json);
+}
+
+/** The config and its warnings; CONFIG_INVALID naming every problem. */
+export function readConfig(text: string, source = 'config'): { config: RatifyConfig; warnings: ConfigIssue[] } {
+  const v = validateConfigText(text);
+  if (!v.config) {
+    if (v.errors[0]?.code === 'invalid_json') {
+      throw new RatifyError('CONFIG_INVALID', `${source} is not valid JSON`, { cause: new Error(v.errors[0].message), remediation: 'Fix the JSON syntax of the config file' });
+    }
+    throw configInvalid(source, v.errors);
   }
-  return r.data;
+  return { config: v.config, warnings: v.warnings };
+}
+
+export function parseConfig(text: string, source = 'config'): RatifyConfig {
+  return readConfig(text, source).config;
+}
+
+/** One warning line naming every Ratify key that ratify-ts does not implement (never dropped in silence). */
+export function warnConfig(log: Logger, loaded: Pick<LoadedConfig, 'path' | 'warnings'>): void {
+  const w = loaded.warnings ?? [];
+  if (w.length === 0) return;
+  log.warn({ config: loaded.path, unsupported: w.map((i) => i.path) }, `config uses ${w.length} Ratify feature(s) that ratify-ts does not implement: ${formatIssues(w)}`);
 }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { Cache } from '../cache/types.js';
 import { RatifyError } from '../errors.js';
 import type { LoadedConfig, RuntimeEnv } from '../config/load.js';
+import type { RatifyConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { createPolicyWithPlugins } from '../plugins/module-policy.js';
 import type { PluginVerifierDeps } from '../plugins/exec-verifier.js';
@@ -23,6 +24,17 @@ export interface BuildDeps {
   resultTtlMs?: number;
 }
 
+/** What verifier factories get from the config besides their entry (plugins also get the store section, as storeConfig). */
+export function verifierDepsFor(cfg: RatifyConfig, base: { rt: RuntimeEnv; log: Logger; baseDir?: string }): PluginVerifierDeps {
+  return {
+    ...base,
+    ...(cfg.verifier?.version ? { sectionVersion: cfg.verifier.version } : {}),
+    ...(cfg.verifier?.pluginBinDirs ? { pluginBinDirs: cfg.verifier.pluginBinDirs } : {}),
+    ...(cfg.crl?.cache?.enabled !== undefined ? { crlCacheEnabled: cfg.crl.cache.enabled } : {}),
+    storeSection: { ...(cfg.store?.version ? { version: cfg.store.version } : {}), pluginBinDirs: cfg.store?.pluginBinDirs ?? null },
+  };
+}
+
 /** Builds an Executor from a loaded config.json: stores, verifiers (through the registry), policy. */
 export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Promise<Executor> {
   const cfg = loaded.config;
@@ -37,15 +49,7 @@ export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Prom
   const registry = deps.registry ?? builtinVerifiers();
   const stores = deps.stores ?? (await createStores(cfg.store, { rt: deps.rt, log: deps.log, ...(deps.cache ? { cache: deps.cache } : {}), ...(baseDir ? { baseDir } : {}) }));
   try {
-    // Plugins also get the store section (sent to exec plugins as storeConfig).
-    const verifierDeps: PluginVerifierDeps = {
-      rt: deps.rt,
-      log: deps.log,
-      ...(baseDir ? { baseDir } : {}),
-      ...(cfg.verifier.version ? { sectionVersion: cfg.verifier.version } : {}),
-      ...(cfg.verifier.pluginBinDirs ? { pluginBinDirs: cfg.verifier.pluginBinDirs } : {}),
-      storeSection: { ...(cfg.store?.version ? { version: cfg.store.version } : {}), pluginBinDirs: cfg.store?.pluginBinDirs ?? null },
-    };
+    const verifierDeps = verifierDepsFor(cfg, { rt: deps.rt, log: deps.log, ...(baseDir ? { baseDir } : {}) });
     const verifiers = await Promise.all(cfg.verifier.plugins.map((entry, i) => registry.create(entry as Record<string, unknown>, i, verifierDeps)));
     const exec = cfg.executor ?? {};
     return new Executor({

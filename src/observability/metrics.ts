@@ -22,6 +22,8 @@ export class Metrics implements MetricsSink {
   readonly inflight: Gauge;
   readonly rateLimited: Counter;
   readonly redisUnavailable: Counter;
+  readonly configReloads: Counter;
+  readonly configLastReloadSuccess: Gauge;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -46,6 +48,9 @@ export class Metrics implements MetricsSink {
     this.inflight = new Gauge({ name: 'ratify_inflight_requests', help: 'Requests being served (ratify-ts)', labelNames: ['endpoint'], registers: [r] });
     this.rateLimited = new Counter({ name: 'ratify_registry_rate_limited_total', help: 'HTTP 429 answers from registries (ratify-ts)', labelNames: ['registry_host', 'workload_namespace'], registers: [r] });
     this.redisUnavailable = new Counter({ name: 'ratify_redis_unavailable_total', help: 'Cache operations served locally because Redis was unreachable (ratify-ts)', labelNames: ['operation'], registers: [r] });
+    this.configReloads = new Counter({ name: 'ratify_config_reload_total', help: 'config.json reloads by result; a failure keeps the last good config (ratify-ts)', labelNames: ['result'], registers: [r] });
+    this.configLastReloadSuccess = new Gauge({ name: 'ratify_config_last_reload_success', help: '1 when the last config.json reload succeeded, 0 while an invalid one is ignored (ratify-ts)', registers: [r] });
+    this.configLastReloadSuccess.set(1);
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: r });
   }
 
@@ -63,6 +68,12 @@ export class Metrics implements MetricsSink {
 
   verifierDuration(verifier: string, subject: string, ms: number, success: boolean, error: boolean, namespace: string): void {
     this.verifierDurationH.observe({ verifier, subject, success: String(success), error: String(error), workload_namespace: namespace }, ms);
+  }
+
+  /** One config.json reload: counted by result, and the gauge says whether the config in force is the file's. */
+  configReload(success: boolean): void {
+    this.configReloads.inc({ result: success ? 'success' : 'failure' });
+    this.configLastReloadSuccess.set(success ? 1 : 0);
   }
 
   cache(cache: string, hit: boolean): void {

@@ -15,17 +15,11 @@ import { RegistryClient } from '../registry/client.js';
 import { DockerConfigCredentials } from '../registry/credentials.js';
 import { RegistryTransport } from '../registry/transport.js';
 import { VERSION } from '../version.js';
+import { parseEntry, parsePath } from '../config/issues.js';
+import { unsupportedAuthProvider } from '../registry/auth-provider.js';
+import { pluginSourceSchema, type PluginSource } from './source.js';
 
-/** A config entry's `source`: where to pull the plugin executable from (Ratify's PluginSource). */
-export interface PluginSource {
-  /** OCI reference of a single-layer artifact whose layer is the executable. */
-  artifact: string;
-  authProvider?: { name?: string; configPath?: string };
-  /** ratify-ts: reach the registry over plain HTTP. */
-  useHttp?: boolean;
-  /** ratify-ts: skip TLS verification (always done for loopback registries, as the oras store does). */
-  insecureSkipVerify?: boolean;
-}
+export type { PluginSource } from './source.js';
 
 /** Largest plugin executable accepted. */
 export const MAX_PLUGIN_BYTES = 256 * 1024 * 1024;
@@ -36,22 +30,9 @@ export function dynamicPluginsEnabled(rt: RuntimeEnv): boolean {
   return parseBoolFlag(rt.env[DYNAMIC_PLUGINS_FLAG]);
 }
 
+/** Validates an entry's `source` (CONFIG_INVALID naming every problem under `<where>.source`). */
 export function parsePluginSource(v: unknown, where: string): PluginSource {
-  const bad = (why: string) =>
-    new RatifyError('CONFIG_INVALID', `${where}.source is invalid: ${why}`, {
-      remediation: 'Use "source": {"artifact": "<registry>/<repo>:<tag or @digest>"} naming a single-layer artifact',
-    });
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad('not an object');
-  const o = v as Record<string, unknown>;
-  if (typeof o.artifact !== 'string' || !o.artifact) throw bad('"artifact" is required');
-  const s: PluginSource = { artifact: o.artifact };
-  if (o.authProvider !== undefined) {
-    if (!o.authProvider || typeof o.authProvider !== 'object') throw bad('"authProvider" must be an object');
-    s.authProvider = o.authProvider as PluginSource['authProvider'] & object;
-  }
-  if (o.useHttp !== undefined) s.useHttp = o.useHttp === true;
-  if (o.insecureSkipVerify !== undefined) s.insecureSkipVerify = o.insecureSkipVerify === true;
-  return s;
+  return parseEntry(pluginSourceSchema, v, [...parsePath(where), 'source']);
 }
 
 export interface DownloadDeps {
@@ -80,10 +61,8 @@ export async function downloadPlugin(source: PluginSource, dir: string, name: st
       throw new RatifyError('DOWNLOAD_PLUGIN_FAILURE', `invalid plugin source artifact ${JSON.stringify(source.artifact)}`, { cause: e });
     }
   })();
-  const provider = source.authProvider?.name ?? 'dockerConfig';
-  if (provider !== 'dockerConfig') {
-    throw new RatifyError('CONFIG_INVALID', `source.authProvider ${JSON.stringify(provider)} is not supported`, { remediation: 'Use "dockerConfig" (docker login / credential helpers)' });
-  }
+  // Other providers are Ratify's cloud ones, not implemented (named in the load-time warning): anonymous.
+  const docker = unsupportedAuthProvider(source.authProvider) === undefined;
   const cfgPath = source.authProvider?.configPath
     ? isAbsolute(source.authProvider.configPath)
       ? source.authProvider.configPath
@@ -94,7 +73,7 @@ export async function downloadPlugin(source: PluginSource, dir: string, name: st
   const client = new RegistryClient({
     transport,
     plainHttp: source.useHttp === true,
-    credentials: new DockerConfigCredentials(cfgPath, deps.rt.env),
+    ...(docker ? { credentials: new DockerConfigCredentials(cfgPath, deps.rt.env) } : {}),
     blobLimit: MAX_PLUGIN_BYTES,
   });
   const ctx = withDeadline(backgroundContext(deps.log), DOWNLOAD_TIMEOUT_MS, `download plugin ${name}`);

@@ -1,6 +1,8 @@
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { RatifyError } from '../errors.js';
 import type { NestedReport, VerifyResult } from '../executor/types.js';
+import { parseEntry } from '../config/issues.js';
+import { celPolicySchema } from './config.js';
 import type { PolicyDecision, PolicyProvider } from './types.js';
 
 /** A verifier result with the artifact it was about, as CEL sees it in `reports`. */
@@ -16,8 +18,6 @@ interface FlatReport {
   type: string;
   extensions: unknown;
 }
-
-const MAX_EXPRESSION = 64 * 1024;
 
 /**
  * A policy written in CEL over the input Ratify's Rego policy receives. Variables:
@@ -39,13 +39,7 @@ export class CelPolicy implements PolicyProvider {
   readonly expression: string;
 
   constructor(entry: Record<string, unknown>) {
-    const expr = entry.expression;
-    if (typeof expr !== 'string' || expr.trim() === '') {
-      throw new RatifyError('CONFIG_INVALID', 'policy.plugin.expression is required for celPolicy', {
-        remediation: 'e.g. "expression": "reports.size() > 0 && reports.all(r, r.isSuccess)"',
-      });
-    }
-    if (expr.length > MAX_EXPRESSION) throw new RatifyError('CONFIG_INVALID', `policy.plugin.expression is longer than ${MAX_EXPRESSION} characters`);
+    const expr = parseEntry(celPolicySchema, entry, ['policy', 'plugin']).expression;
     this.expression = expr;
     let parsed;
     try {

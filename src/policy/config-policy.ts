@@ -1,5 +1,7 @@
 import { RatifyError } from '../errors.js';
 import type { ReportElement, VerifyResult } from '../executor/types.js';
+import { parseEntry } from '../config/issues.js';
+import { configPolicySchema } from './config.js';
 import type { PolicyDecision, PolicyProvider } from './types.js';
 
 type Rule = 'any' | 'all';
@@ -16,16 +18,10 @@ export class ConfigPolicy implements PolicyProvider {
   private readonly defaultRule: Rule;
 
   constructor(entry: Record<string, unknown>) {
-    const raw = entry.artifactVerificationPolicies ?? {};
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      throw new RatifyError('CONFIG_INVALID', 'policy.plugin.artifactVerificationPolicies must be an object of artifactType → "any"|"all"');
-    }
+    const c = parseEntry(configPolicySchema, entry, ['policy', 'plugin']);
     this.rules = new Map();
     let def: Rule = 'all';
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-      if (v !== 'any' && v !== 'all') {
-        throw new RatifyError('CONFIG_INVALID', `policy.plugin.artifactVerificationPolicies["${k}"] must be "any" or "all", got ${JSON.stringify(v)}`);
-      }
+    for (const [k, v] of Object.entries(c.artifactVerificationPolicies ?? {})) {
       if (k === 'default') def = v;
       else this.rules.set(k, v);
     }

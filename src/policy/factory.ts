@@ -1,12 +1,11 @@
 import { RatifyError } from '../errors.js';
 import { CelPolicy } from './cel-policy.js';
 import { ConfigPolicy } from './config-policy.js';
+import { parseEntry } from '../config/issues.js';
+import { normalisePolicyName, regoPolicySchema } from './config.js';
 import type { PolicyProvider } from './types.js';
 
-/** Ratify normalises policy names: lower-case, '-' removed ("config-policy" → "configpolicy"). */
-export function normalisePolicyName(name: string): string {
-  return name.toLowerCase().replace(/-/g, '');
-}
+export { normalisePolicyName } from './config.js';
 
 export function createPolicy(section: { plugin?: Record<string, unknown> } | undefined): PolicyProvider {
   const plugin = section?.plugin;
@@ -22,6 +21,7 @@ export function createPolicy(section: { plugin?: Record<string, unknown> } | und
     case 'celpolicy':
       return new CelPolicy(plugin);
     case 'regopolicy':
+      parseEntry(regoPolicySchema, plugin, ['policy', 'plugin']);
       throw new RatifyError('CONFIG_INVALID', 'regoPolicy is not supported by ratify-ts', {
         remediation: 'No Rego evaluator runs on Node.js; express the policy with celPolicy (same input shape) or configPolicy',
       });

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { RatifyError } from '../errors.js';
 import type { Cache } from '../cache/types.js';
-import { loadConfig, type LoadedConfig, type RuntimeEnv } from '../config/load.js';
+import { loadConfig, warnConfig, type LoadedConfig, type RuntimeEnv } from '../config/load.js';
 import type { Executor } from '../executor/executor.js';
 import { buildExecutor } from '../executor/build.js';
 import type { Logger } from '../observability/logger.js';
@@ -83,6 +83,7 @@ export class RatifyServer {
   private traceHeaders: string[] = [];
   private readonly limits: HttpLimits;
   private readonly redact: Redactor;
+  private reloadFailed = false;
 
   constructor(private readonly o: ServerOptions) {
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...o.limits };
@@ -110,6 +111,7 @@ export class RatifyServer {
 
   async start(): Promise<Listening> {
     const loaded = await loadConfig(this.o.configPath, this.o.rt);
+    warnConfig(this.o.log, loaded);
     this.executor = await this.buildFrom(loaded);
     this.loadedHash = loaded.raw;
     this.setTraceHeaders(loaded);
@@ -211,7 +213,13 @@ export class RatifyServer {
     let loaded: LoadedConfig;
     try {
       loaded = await loadConfig(path, this.o.rt);
-      if (loaded.raw === this.loadedHash) return;
+      if (loaded.raw === this.loadedHash) {
+        // Back to the config in force after a failed reload: the file and the server agree again.
+        if (this.reloadFailed) this.o.metrics?.configReload(true);
+        this.reloadFailed = false;
+        return;
+      }
+      warnConfig(this.o.log, loaded);
       const next = await this.buildFrom(loaded);
       const prev = this.executor;
       this.executor = next;
@@ -226,8 +234,12 @@ export class RatifyServer {
           void prev.close();
         }, 60_000).unref();
       }
+      this.reloadFailed = false;
+      this.o.metrics?.configReload(true);
       this.o.log.info({ path }, 'configuration reloaded');
     } catch (e) {
+      this.reloadFailed = true;
+      this.o.metrics?.configReload(false);
       this.logFailure(e, 'new configuration is invalid; still serving the previous one', { path });
     }
   }

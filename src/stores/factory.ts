@@ -4,7 +4,13 @@ import { RatifyError } from '../errors.js';
 import { ContentCache } from '../cache/content.js';
 import type { Cache } from '../cache/types.js';
 import { defaultDockerConfigPath, ratifyDir, type RuntimeEnv } from '../config/load.js';
-import { formatIssues, ociLayoutStoreSchema, orasStoreSchema, type StoreSection } from '../config/schema.js';
+import { parseEntry, parsePath } from '../config/issues.js';
+import type { StoreSection } from '../config/schema.js';
+import { unsupportedAuthProvider } from '../registry/auth-provider.js';
+import { moduleStoreSchema, pluginStoreSchema } from './config.js';
+import { ociLayoutStoreSchema } from './ocilayout/config.js';
+import { orasStoreSchema } from './oras/config.js';
+import { storeType } from './schemas.js';
 import type { Logger } from '../observability/logger.js';
 import { DockerConfigCredentials } from '../registry/credentials.js';
 import { createOciLayoutStore } from './ocilayout/store.js';
@@ -38,31 +44,26 @@ export async function createStores(section: StoreSection | undefined, deps: Stor
 
 export async function createStore(entry: Record<string, unknown>, index: number, deps: StoreFactoryDeps): Promise<ReferrerStore> {
   const where = `store.plugins[${index}]`;
-  const name = entry.name;
-  const type = typeof entry.type === 'string' && entry.type ? entry.type : name;
+  const at = parsePath(where);
   // In-process ES module store (`"module": "./my-store.js"`).
-  if (entry.module !== undefined) return createModuleStore(entry, where, deps);
+  if (entry.module !== undefined) return createModuleStore(parseEntry(moduleStoreSchema, entry, at), where, deps);
+  const type = storeType(entry);
   if (type === 'oras') return createOras(entry, where, deps);
   if (type === 'oci-layout') {
-    const r = ociLayoutStoreSchema.safeParse(entry);
-    if (!r.success) throw invalid(where, formatIssues(r.error, where));
-    const path = absolute(r.data.path, deps.baseDir, deps.rt.home);
-    return createOciLayoutStore({ ...r.data, path, name: String(name) }, DEFAULT_LIMITS);
+    const c = parseEntry(ociLayoutStoreSchema, entry, at);
+    const path = absolute(c.path, deps.baseDir, deps.rt.home);
+    return createOciLayoutStore({ ...entry, path, name: c.name }, DEFAULT_LIMITS);
   }
   // Anything else is a Ratify store plugin executable (PLUGIN_NOT_FOUND when absent).
-  return createExecStore(entry, String(type), where, deps);
+  const c = parseEntry(pluginStoreSchema, entry, at);
+  return createExecStore(entry, c.type ?? c.name, where, deps);
 }
 
 async function createOras(entry: Record<string, unknown>, where: string, deps: StoreFactoryDeps): Promise<OrasStore> {
-  const r = orasStoreSchema.safeParse(entry);
-  if (!r.success) throw invalid(where, formatIssues(r.error, where));
-  const c = r.data;
-  const provider = c.authProvider?.name ?? 'dockerConfig';
-  if (provider !== 'dockerConfig') {
-    throw new RatifyError('CONFIG_INVALID', `${where}.authProvider: ${JSON.stringify(provider)} is not supported`, {
-      remediation: 'Use "dockerConfig" (docker login / credential helpers); cloud and k8s secret providers are not available in this build',
-    });
-  }
+  const c = parseEntry(orasStoreSchema, entry, parsePath(where));
+  // Ratify's cloud and Kubernetes auth providers are not implemented (named in the load-time
+  // warning): such a store is anonymous, which can only make verification fail.
+  const anonymous = unsupportedAuthProvider(c.authProvider) !== undefined;
   const dockerConfig = c.authProvider?.configPath ? absolute(c.authProvider.configPath, deps.baseDir, deps.rt.home) : defaultDockerConfigPath(deps.rt);
   let ca: string | undefined;
   if (c.caFile) {
@@ -85,7 +86,7 @@ async function createOras(entry: Record<string, unknown>, where: string, deps: S
     cosignEnabled: c.cosignEnabled,
     cacheEnabled: c.cacheEnabled,
     ttlSeconds: c.ttl,
-    credentials: new DockerConfigCredentials(dockerConfig, deps.rt.env),
+    ...(anonymous ? {} : { credentials: new DockerConfigCredentials(dockerConfig, deps.rt.env) }),
     ...(ca ? { ca } : {}),
     insecureSkipVerify: c.insecureSkipVerify,
     loopbackInsecure: c.loopbackInsecure,
@@ -99,11 +100,4 @@ async function createOras(entry: Record<string, unknown>, where: string, deps: S
 function absolute(p: string, base: string | undefined, home?: string): string {
   if (home && (p === '~' || p.startsWith('~/'))) return join(home, p.slice(1));
   return isAbsolute(p) ? p : resolvePath(base ?? process.cwd(), p);
-}
-
-function invalid(where: string, issues: string): RatifyError {
-  return new RatifyError('CONFIG_INVALID', `${where} is invalid`, {
-    cause: new Error(issues),
-    remediation: 'Fix the store entry in config.json; see README "Configuration"',
-  });
 }

@@ -1,4 +1,6 @@
+import { closest, parseEntry, parsePath } from '../config/issues.js';
 import { RatifyError } from '../errors.js';
+import { moduleVerifierSchema, pluginVerifierSchema } from './config.js';
 import { locateExecVerifier } from '../plugins/exec-verifier.js';
 import { moduleVerifierFactory } from '../plugins/module.js';
 import type { Verifier, VerifierDeps, VerifierFactory } from './types.js';
@@ -40,9 +42,8 @@ export class VerifierRegistry {
   /** Plugin type = config `type` if present else `name` (Ratify's lookup rule). */
   async create(entry: Record<string, unknown>, index: number, deps: VerifierDeps): Promise<Verifier> {
     const where = `verifier.plugins[${index}]`;
-    const name = entry.name;
-    if (typeof name !== 'string' || !name) throw new RatifyError('CONFIG_INVALID', `${where}: "name" is required`);
-    const type = typeof entry.type === 'string' && entry.type ? entry.type : name;
+    const { name, type: given } = parseEntry(entry.module !== undefined ? moduleVerifierSchema : pluginVerifierSchema, entry, parsePath(where));
+    const type = given || name;
     if (type.includes('/')) throw new RatifyError('CONFIG_INVALID', `${where}: plugin type ${JSON.stringify(type)} must not contain "/"`);
     // `"module"` ⇒ an in-process ES module; else a registered (built-in) factory; else an exec
     // plugin from verifier.pluginBinDirs / the default plugin dir (PLUGIN_NOT_FOUND when absent).
@@ -50,7 +51,8 @@ export class VerifierRegistry {
     if (!f) {
       const found = await locateExecVerifier(type, entry, deps, `${where} (${name})`);
       if (!found.factory) {
-        throw new RatifyError('PLUGIN_NOT_FOUND', `${where}: verifier ${JSON.stringify(type)} is not available`, {
+        const near = closest(type, this.types());
+        throw new RatifyError('PLUGIN_NOT_FOUND', `${where}: verifier ${JSON.stringify(type)} is not available${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`, {
           remediation: `Built-in verifiers: ${this.types().join(', ')}. ${found.hint}`,
         });
       }

@@ -82,6 +82,8 @@ export interface VerifierDeps {
   /** verifier.version from config (plugins get it as RATIFY_VERIFIER_VERSION). */
   sectionVersion?: string;
   pluginBinDirs?: string[];
+  /** `crl.cache.enabled` from config (notation's CRL file cache; default on). */
+  crlCacheEnabled?: boolean;
 }
 
 /** Builds a verifier from its config entry; built-ins and plugins register one each. */

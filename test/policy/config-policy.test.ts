@@ -37,7 +37,7 @@ describe('configPolicy truth table', () => {
   }
 
   it('rejects rules other than any/all', () => {
-    assert.throws(() => new ConfigPolicy({ artifactVerificationPolicies: { [N]: 'some' } }), (e: unknown) => e instanceof RatifyError && e.code === 'CONFIG_INVALID' && /must be "any" or "all"/.test(e.message));
+    assert.throws(() => new ConfigPolicy({ artifactVerificationPolicies: { [N]: 'some' } }), (e: unknown) => e instanceof RatifyError && e.code === 'CONFIG_INVALID' && /must be one of "any", "all", got "some"/.test(e.message));
   });
 
   it('turns an error into Ratify’s single failure report', () => {

@@ -103,7 +103,7 @@ describe('cosign verifier configuration', () => {
     ['issuer twice', { trustPolicies: [{ name: 'a', scopes: ['*'], keyless: { certificateIdentity: 'i', certificateOIDCIssuer: 'o', certificateOIDCIssuerRegExp: 'o' } }] }, /only one of certificate OIDC issuer or issuer regex pattern/],
     ['ctLogVerify alone makes it keyless', { trustPolicies: [{ name: 'a', scopes: ['*'], keyless: { ctLogVerify: true } }] }, /certificate identity or identity regex pattern is required/],
     ['bad regular expression', { trustPolicies: [{ name: 'a', scopes: ['*'], keyless: { certificateIdentityRegExp: '(', certificateOIDCIssuer: 'o' } }] }, /certificateIdentityRegExp "\(" is not a valid regular expression/],
-    ['wrong JSON type', { trustPolicies: [{ name: 'a', scopes: 'x', keys: [{ file: '/k' }] }] }, /scopes" must be an array of strings/],
+    ['wrong JSON type', { trustPolicies: [{ name: 'a', scopes: 'x', keys: [{ file: '/k' }] }] }, /trustPolicies\[0\]\.scopes: expected array, got string/],
     ['missing key file', { trustPolicies: [{ name: 'a', scopes: ['*'], keys: [{ file: '/nonexistent/cosign.pub' }] }] }, /Invalid trust policy \[a\]: failed to load the key from file \/nonexistent\/cosign.pub/],
     ['global scope twice', { trustPolicies: [{ name: 'a', scopes: ['*'], keyless: { certificateIdentity: 'i', certificateOIDCIssuer: 'o' } }, { name: 'b', scopes: ['*'], keyless: { certificateIdentity: 'i', certificateOIDCIssuer: 'o' } }] }, /global wildcard character \* can only be used once/],
     ['trusted root missing', { trustedRootPath: '/nonexistent/trusted_root.json', trustPolicies: [{ name: 'a', scopes: ['*'], keyless: { certificateIdentity: 'i', certificateOIDCIssuer: 'o' } }] }, /cannot read Sigstore trusted root/],

@@ -44,7 +44,7 @@ export function registerVerify(program: Command, global: () => GlobalOptions): v
           {
             subject: opts.ociLayout ? opts.subject : rt.subject.original,
             reference: rt.subject,
-            platform: parsePlatformMode(opts.platform ?? (rt.loaded.config.executor as { platform?: string } | undefined)?.platform),
+            platform: parsePlatformMode(opts.platform ?? rt.loaded.config.executor?.platform),
             ...(opts.artifactType ? { referenceTypes: opts.artifactType } : {}),
           },
           rt.ctx,

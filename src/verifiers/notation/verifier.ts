@@ -4,7 +4,10 @@ import { RatifyError } from '../../errors.js';
 import { RevocationValidator } from '../../crypto/revocation/index.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { withDigest } from '../../reference/reference.js';
-import { BaseVerifier, commonConfig } from '../base.js';
+import { parseEntry } from '../../config/issues.js';
+import { BaseVerifier, type commonConfig } from '../base.js';
+import { commonFrom } from '../config.js';
+import { notationEntrySchema } from './config.js';
 import type { Verifier, VerifierDeps, VerifierFactory, VerifierResult, VerifyInput } from '../types.js';
 import { DEFAULT_MAX_ENVELOPE_BYTES } from './envelope/index.js';
 import { trustPolicyFromVerifierConfig, type TrustPolicyDocument } from './trustpolicy/index.js';
@@ -124,23 +127,20 @@ export function notationVerifierFactory(opts: NotationFactoryOptions = {}): Veri
   return {
     type: 'notation',
     async create(entry: Record<string, unknown>, deps: VerifierDeps): Promise<Verifier> {
-      const common = commonConfig(entry, { requireArtifactTypes: true, where: 'notation verifier' });
+      const c = parseEntry(notationEntrySchema, entry, [], 'notation verifier entry');
+      const common = commonFrom(c);
       const policy = trustPolicyFromVerifierConfig(entry);
       const tsConfig = parseTrustStoreConfig(entry, { rt: deps.rt, ...(deps.baseDir ? { baseDir: deps.baseDir } : {}) });
       const trustStore = new RatifyTrustStore(tsConfig, { ...(opts.keyManagement ? { keyManagement: opts.keyManagement } : {}), log: deps.log });
-      const crlCacheDir = join(deps.rt.home, '.cache', 'notation', 'crl');
-      const userMetadata = entry.userMetadata;
-      if (userMetadata !== undefined && (typeof userMetadata !== 'object' || userMetadata === null || Object.values(userMetadata).some((v) => typeof v !== 'string'))) {
-        throw new RatifyError('CONFIG_INVALID', 'notation verifier "userMetadata" must map strings to strings');
-      }
-      const max = typeof entry.maxEnvelopeBytes === 'number' && entry.maxEnvelopeBytes > 0 ? entry.maxEnvelopeBytes : DEFAULT_MAX_ENVELOPE_BYTES;
+      // crl.cache.enabled: false turns the CRL file cache off (Ratify's default is off; ours on).
+      const cache = deps.crlCacheEnabled === false ? {} : { crlCacheDir: join(deps.rt.home, '.cache', 'notation', 'crl') };
       return new NotationVerifier(common, {
         trustStore,
         policy,
-        codeSigningRevocation: new RevocationValidator({ purpose: 'codeSigning', crlCacheDir, log: deps.log }),
-        timestampingRevocation: new RevocationValidator({ purpose: 'timestamping', crlCacheDir, log: deps.log }),
-        ...(userMetadata ? { userMetadata: userMetadata as Record<string, string> } : {}),
-        maxEnvelopeBytes: max,
+        codeSigningRevocation: new RevocationValidator({ purpose: 'codeSigning', ...cache, log: deps.log }),
+        timestampingRevocation: new RevocationValidator({ purpose: 'timestamping', ...cache, log: deps.log }),
+        ...(c.userMetadata ? { userMetadata: c.userMetadata } : {}),
+        maxEnvelopeBytes: c.maxEnvelopeBytes ?? DEFAULT_MAX_ENVELOPE_BYTES,
       });
     },
   };

@@ -1,23 +1,25 @@
 import { z } from 'zod';
-import { RatifyError } from '../../errors.js';
+import { parseEntry } from '../../config/issues.js';
+import { builtinVerifierSchema } from '../config.js';
 import { DEFAULT_LIMITS } from '../../stores/types.js';
 import type { DisallowedPackage } from './violations.js';
 
 /**
- * The sbom verifier's own keys (Ratify's PluginConfig) plus `maxBlobBytes` (ratify-ts).
- * Unknown keys are ignored, as Go's json decoder ignores them; so are unknown keys inside a
- * package entry (Ratify's bats config writes `versionInfo`, which therefore matches by name only).
+ * The `sbom` verifier entry: Ratify's PluginConfig (`disallowedLicenses`, `disallowedPackages`
+ * of `{name, version}`) plus `maxBlobBytes` (ratify-ts). A package entry's keys are strict too:
+ * Ratify's bats config writes `versionInfo`, which Go ignores (the entry then denies every
+ * version); here it is an error that suggests `version`.
  */
-const packageEntry = z.looseObject({
+const packageEntry = z.strictObject({
   name: z.string().nullish(),
   version: z.string().nullish(),
 });
 
-const sbomKeys = z.looseObject({
+export const sbomEntrySchema = builtinVerifierSchema({
   disallowedLicenses: z.array(z.string()).nullish(),
   disallowedPackages: z.array(packageEntry).nullish(),
   maxBlobBytes: z.number().int().positive().nullish(),
-});
+}, 'optional');
 
 export interface SbomConfig {
   disallowedLicenses: string[];
@@ -27,15 +29,7 @@ export interface SbomConfig {
 }
 
 export function parseSbomConfig(entry: Record<string, unknown>, where: string): SbomConfig {
-  const r = sbomKeys.safeParse(entry);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const path = issue?.path.join('.') ?? '';
-    throw new RatifyError('CONFIG_INVALID', `${where}: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid configuration'}`, {
-      remediation: 'disallowedLicenses is a list of license identifiers; disallowedPackages a list of {"name": ..., "version": ...}',
-    });
-  }
-  const c = r.data;
+  const c = parseEntry(sbomEntrySchema, entry, [], where);
   return {
     disallowedLicenses: c.disallowedLicenses ?? [],
     disallowedPackages: (c.disallowedPackages ?? []).map((p) => {

@@ -1,18 +1,33 @@
 import { z } from 'zod';
-import { RatifyError } from '../../errors.js';
+import { parseEntry } from '../../config/issues.js';
+import { builtinVerifierSchema } from '../config.js';
 import { DEFAULT_LIMITS } from '../../stores/types.js';
-import { parseSchemaURL } from './schema.js';
 
 /** Ratify's default: the OCI image-spec "created" annotation. */
 export const DEFAULT_CREATED_ANNOTATION = 'org.opencontainers.image.created';
 
+const SCHEMA_URL_HINT = 'use file:///absolute/path/schema.json or https://host/schema.json';
+
+/** `schemaURL`: an absolute file:, http: or https: URL. */
+const schemaURL = z.string().superRefine((raw, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `schemaURL ${JSON.stringify(raw)} is not a URL; ${SCHEMA_URL_HINT}` });
+    return;
+  }
+  if (u.protocol !== 'file:' && u.protocol !== 'http:' && u.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `schemaURL scheme ${u.protocol} is not supported; ${SCHEMA_URL_HINT}` });
+  }
+});
+
 /**
- * Ratify's vulnerabilityreport PluginConfig, plus `latestOnly` and `maxBlobBytes` (ratify-ts).
- * Unknown keys are ignored (as Go's json decoder does); keys of the wrong type are config
- * errors (Ratify's plugin would fail to decode its input).
+ * The `vulnerabilityreport` verifier entry: Ratify's PluginConfig plus `latestOnly` and
+ * `maxBlobBytes` (ratify-ts).
  */
-const keys = z.looseObject({
-  schemaURL: z.string().nullish(),
+export const vulnReportEntrySchema = builtinVerifierSchema({
+  schemaURL: schemaURL.nullish(),
   createdAnnotationName: z.string().nullish(),
   maximumAge: z.string().nullish(),
   disallowedSeverities: z.array(z.string()).nullish(),
@@ -20,7 +35,7 @@ const keys = z.looseObject({
   denylistCVEs: z.array(z.string()).nullish(),
   latestOnly: z.boolean().nullish(),
   maxBlobBytes: z.number().int().positive().nullish(),
-});
+}, 'optional');
 
 export interface VulnReportConfig {
   /** Empty: the built-in SARIF subset schema. */
@@ -37,13 +52,7 @@ export interface VulnReportConfig {
 }
 
 export function parseVulnReportConfig(entry: Record<string, unknown>, where: string): VulnReportConfig {
-  const r = keys.safeParse(entry);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const path = issue?.path.join('.') ?? '';
-    throw new RatifyError('CONFIG_INVALID', `${where}: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid configuration'}`);
-  }
-  const c = r.data;
+  const c = parseEntry(vulnReportEntrySchema, entry, [], where);
   const out: VulnReportConfig = {
     createdAnnotationName: c.createdAnnotationName || DEFAULT_CREATED_ANNOTATION,
     maximumAge: c.maximumAge ?? '',
@@ -53,6 +62,6 @@ export function parseVulnReportConfig(entry: Record<string, unknown>, where: str
     latestOnly: c.latestOnly ?? false,
     maxBlobBytes: c.maxBlobBytes ?? DEFAULT_LIMITS.blobBytes,
   };
-  if (c.schemaURL) out.schemaURL = parseSchemaURL(c.schemaURL, where);
+  if (c.schemaURL) out.schemaURL = new URL(c.schemaURL);
   return out;
 }

@@ -11,10 +11,12 @@ import {
   timestampOption,
   trustPolicyForRepository,
   trustedIdentityError,
+  trustPolicyDocumentIssues,
   trustPolicyFromVerifierConfig,
   verificationLevel,
   type TrustPolicy,
 } from '../../../src/verifiers/notation/trustpolicy/index.js';
+import { formatPath } from '../../../src/config/issues.js';
 
 type Json = Record<string, unknown>;
 
@@ -229,20 +231,26 @@ describe('trust policy selection by artifact', () => {
   });
 });
 
-describe('decoding trustPolicyDoc like Go encoding/json', () => {
-  it('matches keys case-insensitively, exact key first, later keys overwrite', () => {
-    const d = decodeTrustPolicyDocument({
+describe('decoding trustPolicyDoc (Go encoding/json types, exact keys)', () => {
+  it('takes keys spelt exactly and names every other key with the closest known one', () => {
+    const raw = {
       Version: '1.0',
-      TRUSTPOLICIES: [{ Name: 'n', RegistryScopes: ['*'], SignatureVerification: { Level: 'audit', Override: { expiry: 'log' } }, trustStores: ['ca:a'], TrustedIdentities: ['*'], extra: 1 }],
-    });
-    assert.equal(d.version, '1.0');
-    assert.deepEqual(d.trustPolicies[0], {
-      name: 'n',
-      registryScopes: ['*'],
-      signatureVerification: { level: 'audit', override: { expiry: 'log' }, verifyTimestamp: '' },
-      trustStores: ['ca:a'],
-      trustedIdentities: ['*'],
-    });
+      trustPolicies: [{ name: 'n', registryScopes: ['*'], signatureVerification: { level: 'audit', overide: { expiry: 'log' } }, trustStores: ['ca:a'], trustedIdentity: ['*'], extra: 1 }],
+    };
+    assert.throws(() => decodeTrustPolicyDocument(raw), (e: unknown) => e instanceof TrustPolicyError && e.rule === 'known-keys' && /unknown key "Version" in trustPolicyDoc \(did you mean "version"\?\)/.test(e.message));
+    assert.deepEqual(
+      trustPolicyDocumentIssues(raw).map((i) => [formatPath(i.path), i.suggestion]),
+      [
+        ['Version', 'version'],
+        ['trustPolicies[0].signatureVerification.overide', 'override'],
+        ['trustPolicies[0].trustedIdentity', 'trustedIdentities'],
+        ['trustPolicies[0].extra', undefined],
+      ],
+    );
+  });
+  it('reports the first validation error when every key is known', () => {
+    const raw = doc((d) => (p0(d)['trustStores'] = []));
+    assert.deepEqual(trustPolicyDocumentIssues(raw).map((i) => formatPath(i.path)), ['trustPolicies[0].trustStores']);
   });
   it('treats null as the zero value', () => {
     const d = decodeTrustPolicyDocument({ version: null, trustPolicies: [{ name: 'n', registryScopes: null, signatureVerification: null, trustStores: [null] }] });
@@ -252,7 +260,7 @@ describe('decoding trustPolicyDoc like Go encoding/json', () => {
     assert.equal(d.trustPolicies[0]!.signatureVerification.level, '');
   });
   it('reads trustPolicyDoc from a verifier config entry', () => {
-    assert.equal(trustPolicyFromVerifierConfig({ name: 'notation', TrustPolicyDoc: doc() }).trustPolicies.length, 1);
+    assert.equal(trustPolicyFromVerifierConfig({ name: 'notation', trustPolicyDoc: doc() }).trustPolicies.length, 1);
     assert.throws(() => trustPolicyFromVerifierConfig({ name: 'notation' }), /trust policy document is missing or has empty version/);
   });
   it('rejects a non-object document', () => {

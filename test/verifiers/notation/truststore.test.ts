@@ -239,10 +239,10 @@ describe('Ratify trust store config', () => {
   it('with nothing configured only the default directory is searched', () => {
     assert.deepEqual(parseTrustStoreConfig({}, { rt }), { certPaths: ['/home/ratify/.ratify/ratify-certs/notation/truststore'], certStores: {} });
   });
-  it('matches config keys case-insensitively like Go', () => {
+  it('reads only exactly spelt keys (Go would also take VerificationCerts; the entry schema rejects it)', () => {
     const c = parseTrustStoreConfig({ VerificationCerts: ['/x'], verificationcertstores: { certs: ['kmp'] } }, { rt });
-    assert.equal(c.certPaths[0], '/x');
-    assert.deepEqual(c.certStores, { ca: { certs: ['kmp'] } });
+    assert.deepEqual(c.certPaths, ['/home/ratify/.ratify/ratify-certs/notation/truststore']);
+    assert.deepEqual(c.certStores, {});
   });
   it('new form is kept per type', () => {
     assert.deepEqual(parseCertStores({ ca: { 'ca-certs': ['kmp1', 'ns/kmp2'] }, tsa: { 'tsa-certs': ['tsa-kmp'] } }), {

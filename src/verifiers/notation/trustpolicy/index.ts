@@ -11,4 +11,4 @@ export {
 } from './scope.js';
 export { trustedIdentityError } from './identity.js';
 export { validateTrustPolicyDocument } from './validate.js';
-export { decodeTrustPolicyDocument, loadTrustPolicyDocument, trustPolicyFromVerifierConfig } from './parse.js';
+export { decodeTrustPolicyDocument, loadTrustPolicyDocument, trustPolicyDocumentIssues, trustPolicyFromVerifierConfig } from './parse.js';

@@ -114,17 +114,10 @@ export function parseCertStores(raw: unknown): CertStoresByType {
   return out;
 }
 
-/** A config value by key, matched like Go's encoding/json: exact key first, else case-insensitively. */
-function field(entry: Record<string, unknown>, name: string): unknown {
-  if (name in entry) return entry[name];
-  const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : entry[key];
-}
-
 /** Reads the trust store part of a notation verifier config entry. */
 export function parseTrustStoreConfig(entry: Record<string, unknown>, opts: TrustStoreConfigOptions): RatifyTrustStoreConfig {
   return {
-    certPaths: parseCertPaths(field(entry, 'verificationCerts'), opts),
-    certStores: parseCertStores(field(entry, 'verificationCertStores')),
+    certPaths: parseCertPaths(entry.verificationCerts, opts),
+    certStores: parseCertStores(entry.verificationCertStores),
   };
 }
