@@ -1,4 +1,4 @@
-import { goQuote } from '../../../crypto/x509/gofmt.js';
+import { goQuote } from '../x509/gofmt.js';
 
 /**
  * A strict JSON reader for untrusted envelopes. Syntax errors use Go encoding/json's texts
