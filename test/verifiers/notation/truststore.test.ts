@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, symlink, writeFile, utimes } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, symlink, truncate, writeFile, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate, webcrypto } from 'node:crypto';
@@ -10,6 +11,7 @@ import { backgroundContext, type Context } from '../../../src/context.js';
 import { RatifyError } from '../../../src/errors.js';
 import {
   CertFileCache,
+  MAX_CERT_FILE_BYTES,
   NotationTrustStore,
   RatifyTrustStore,
   TrustStoreError,
@@ -197,7 +199,50 @@ describe('parseCertificates (notation-core-go ReadCertificateFile)', () => {
   });
 });
 
+describe('parseCertificates: Go encoding/pem and x509.ParseCertificate rules (compared with notation-core-go v1.2.0)', () => {
+  const body = () => pki.root.pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').trim();
+  it('only spaces, tabs, CR and LF may break the base64 body', () => {
+    const lines = body().split('\n');
+    const withFormFeed = `-----BEGIN CERTIFICATE-----\n${lines[0]}\n\f${lines.slice(1).join('\n')}\n-----END CERTIFICATE-----\n`;
+    assert.throws(() => parseCertificates(Buffer.from(withFormFeed)), /x509: malformed certificate/);
+    const withBlanks = `-----BEGIN CERTIFICATE-----\n${lines.map((l) => ` \t${l}`).join('\n')}\n-----END CERTIFICATE-----\n`;
+    assert.equal(parseCertificates(Buffer.from(withBlanks)).length, 1);
+  });
+  it('a BEGIN line may end in blanks, and an unmatched BEGIN before a block is skipped', () => {
+    assert.equal(parseCertificates(Buffer.from(pki.root.pem.replace('CERTIFICATE-----\n', 'CERTIFICATE-----  \n'))).length, 1);
+    assert.equal(parseCertificates(Buffer.from(`-----BEGIN CERTIFICATE-----\n${pki.root.pem}`)).length, 1);
+  });
+  it('a BEGIN line must start a line', () => {
+    assert.throws(() => parseCertificates(Buffer.from(` ${pki.root.pem}`)), /x509: malformed certificate/);
+  });
+  it('a certificate with a negative serial number is refused', () => {
+    const der = Buffer.from(pki.root.der);
+    const at = der.indexOf(Buffer.from('a003020102', 'hex')) + 5; // version [0] v3, then the serial INTEGER
+    assert.equal(der[at], 0x02);
+    der[at + 2] = der[at + 2]! | 0x80;
+    assert.throws(() => parseCertificates(der), /x509: negative serial number/);
+  });
+  it('a PEM block holding a certificate plus trailing bytes is refused', () => {
+    const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.concat([pki.root.der, Buffer.from([0, 0])]).toString('base64')}\n-----END CERTIFICATE-----\n`;
+    assert.throws(() => parseCertificates(Buffer.from(pem)), /x509: trailing data/);
+  });
+});
+
 describe('CertFileCache', () => {
+  it('refuses what is not a regular file instead of reading it (a FIFO would block forever)', async () => {
+    const d = await freshDir();
+    const f = join(d, 'fifo.crt');
+    execFileSync('mkfifo', [f]);
+    await assert.rejects(new CertFileCache().read(f), /fifo\.crt is not a regular file/);
+  });
+  it('refuses a file over the size limit before reading it', async () => {
+    const d = await freshDir();
+    const f = join(d, 'big.crt');
+    await writeFile(f, '');
+    await truncate(f, MAX_CERT_FILE_BYTES + 1);
+    await assert.rejects(new CertFileCache().read(f), /big\.crt is 16777217 bytes, over the limit of 16777216/);
+  });
+
   it('re-reads a file only after it changes', async () => {
     const d = await freshDir();
     const f = join(d, 'a.pem');
@@ -485,6 +530,17 @@ describe('NotationTrustStore (x509/<type>/<name>/)', () => {
       new NotationTrustStore(other.root).getCertificates('ca', 'link', ctx),
       'trusted certificate root.crt in trust store link of type ca is not a regular file (directories or symlinks are not supported)',
     );
+  });
+
+  it('a FIFO in a store is refused, not read (notation would block on it)', async () => {
+    const { root, dir } = await storeWith('ca', 'fifo', { 'root.crt': pki.root.pem });
+    execFileSync('mkfifo', [join(dir, 'zz.crt')]);
+    await assert.rejects(new NotationTrustStore(root).getCertificates('ca', 'fifo', ctx), (e: unknown) => {
+      assert.ok(e instanceof TrustStoreError);
+      assert.equal(e.detail, 'failed to read the trusted certificate zz.crt in trust store fifo of type ca');
+      assert.match((e.inner as Error).message, /zz\.crt is not a regular file/);
+      return true;
+    });
   });
 
   it('a symlinked store directory is refused', async () => {
