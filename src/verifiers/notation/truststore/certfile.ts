@@ -6,8 +6,7 @@ import type { X509Certificate } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { RatifyError } from '../../../errors.js';
-import { parseCertificateDer } from '../../../crypto/x509/certificate.js';
-import { decodePem } from '../../../crypto/x509/pem.js';
+import { readCertificates } from '../../../crypto/x509/parse.js';
 
 /**
  * A trust store file holds a few certificates (a CA bundle is a few hundred KB); notation reads
@@ -18,52 +17,19 @@ export const MAX_CERT_FILE_BYTES = 16 * 1024 * 1024;
 /** Go's x509 error text of a certificate parse failure (the cache keeps these: they are properties of the content). */
 class CertificateParseError extends Error {}
 
-function parseOne(der: Uint8Array): X509Certificate {
-  try {
-    return parseCertificateDer(der).node;
-  } catch (e) {
-    // Go's words only: OpenSSL's reason ("PEM routines::no start line" for DER) would mislead.
-    const why = e instanceof RatifyError ? e.detail : '';
-    throw new CertificateParseError(why.startsWith('x509: malformed certificate') || !why.startsWith('x509:') ? 'x509: malformed certificate' : why);
-  }
-}
-
-/** One DER element's total length (Go's x509.ParseCertificates walks concatenated certificates). */
-function derElementLength(der: Uint8Array, pos: number): number {
-  const malformed = () => new CertificateParseError('x509: malformed certificate');
-  if (pos + 2 > der.length || der[pos] !== 0x30) throw malformed();
-  let len = der[pos + 1]!;
-  let header = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || pos + 2 + n > der.length) throw malformed();
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + der[pos + 2 + i]!;
-    header += n;
-  }
-  if (pos + header + len > der.length) throw malformed();
-  return header + len;
-}
-
 /**
- * notation-core-go `parseCertificates`: if Go's pem.Decode finds a block, every block it finds is
- * parsed as a certificate (whatever its type label); otherwise the data is one or more
- * concatenated DER certificates. Each certificate must pass Go's x509.ParseCertificate. Empty
- * input yields no certificates and no error.
+ * notation-core-go `parseCertificates` (crypto/x509 readCertificates): PEM blocks as Go's
+ * pem.Decode finds them (whatever their type label), else concatenated DER; each certificate
+ * must pass Go's x509.ParseCertificate. Empty input yields no certificates and no error.
  */
 export function parseCertificates(data: Uint8Array): X509Certificate[] {
-  const certs: X509Certificate[] = [];
-  let next = decodePem(data);
-  if (next !== undefined) {
-    for (; next !== undefined; next = decodePem(next.rest)) certs.push(parseOne(next.block.bytes));
-    return certs;
+  try {
+    return readCertificates(data).map((c) => c.node);
+  } catch (e) {
+    // Go's words only: OpenSSL's reason ("PEM routines::no start line" for DER) would mislead.
+    const why = e instanceof RatifyError ? e.detail : e instanceof Error ? e.message : '';
+    throw new CertificateParseError(why.startsWith('x509: malformed certificate') || !why.startsWith('x509:') ? 'x509: malformed certificate' : why);
   }
-  for (let pos = 0; pos < data.length; ) {
-    const n = derElementLength(data, pos);
-    certs.push(parseOne(data.subarray(pos, pos + n)));
-    pos += n;
-  }
-  return certs;
 }
 
 /** Refuses what is not a regular file of at most MAX_CERT_FILE_BYTES (a FIFO or device would block or never end). */
