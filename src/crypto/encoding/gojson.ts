@@ -314,3 +314,38 @@ export function toPlain(v: JsonValue): unknown {
   if (Array.isArray(v)) return v.map(toPlain);
   return v;
 }
+
+// ---- matching object keys to struct fields, as Go's decoder does ----
+
+/** The non-ASCII letters Go's foldName (ToUpper(ToLower(r))) turns into ASCII ones. */
+const FOLD_TO_ASCII: Readonly<Record<string, string>> = { '\u017f': 'S', '\u212a': 'K', '\u0130': 'I', '\u0131': 'I' };
+
+/**
+ * encoding/json's foldName as far as matching ASCII field names goes: ASCII letters upper-cased,
+ * and ſ, K (Kelvin), İ and ı mapped to S, K, I, I. Any other non-ASCII character can never fold
+ * onto an ASCII name, so it is left as it is (and then matches no field).
+ */
+export function goFoldName(s: string): string {
+  return s.replace(/[a-z\u017f\u212a\u0130\u0131]/g, (c) => FOLD_TO_ASCII[c] ?? c.toUpperCase());
+}
+
+/** Whether Go's decoder stores the value of JSON key `key` in the struct field named `field` (JSON tag). */
+export function goKeyNamesField(key: string, field: string, otherFields: readonly string[] = []): boolean {
+  if (key === field) return true;
+  // An exact match with another field takes precedence over folding.
+  if (otherFields.includes(key)) return false;
+  return goFoldName(key) === goFoldName(field);
+}
+
+/** An object's keys in the order json.Marshal writes a Go map: sorted by their UTF-8 bytes. */
+export function goMapKeyOrder(obj: object): string[] {
+  return Object.keys(obj).sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+}
+
+/**
+ * `obj[key] = value` for a key of a Go map decoded into a JS object: always an own property, even
+ * for "__proto__" (which plain assignment would turn into a prototype change, losing the entry).
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}

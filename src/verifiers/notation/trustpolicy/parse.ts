@@ -4,6 +4,7 @@
  * case-insensitively (an exact match wins), unknown keys are ignored, `null` leaves the zero value,
  * and a value of the wrong JSON type is an error.
  */
+import { goKeyNamesField, goMapKeyOrder, setOwn } from '../../../crypto/encoding/gojson.js';
 import { TrustPolicyError } from './errors.js';
 import { validateTrustPolicyDocument } from './validate.js';
 import type { SignatureVerification, TrustPolicy, TrustPolicyDocument } from './types.js';
@@ -33,13 +34,14 @@ function isObject(v: unknown): v is JsonObject {
 }
 
 /**
- * Calls `assign(field, value)` for every key of `obj` that names one of `fields`, in key order, so a
- * later key for the same field overwrites an earlier one (as Go's decoder does).
+ * Calls `assign(field, value)` for every key of `obj` that names one of `fields` (Go's key matching),
+ * a later key for the same field overwriting an earlier one as in Go's decoder. The order is that
+ * of Ratify, which re-marshals the config map (sorting its keys) before decoding it.
  */
 function eachField(obj: JsonObject, fields: readonly string[], assign: (field: string, value: unknown) => void): void {
-  for (const [key, value] of Object.entries(obj)) {
-    const field = fields.find((f) => f === key) ?? fields.find((f) => f.toLowerCase() === key.toLowerCase());
-    if (field !== undefined) assign(field, value);
+  for (const key of goMapKeyOrder(obj)) {
+    const field = fields.find((f) => f === key) ?? fields.find((f) => goKeyNamesField(key, f, fields));
+    if (field !== undefined) assign(field, obj[key]);
   }
 }
 
@@ -58,7 +60,7 @@ function strList(v: unknown, struct: string, path: string): string[] {
 function decodeSignatureVerification(v: unknown, path: string): SignatureVerification {
   const sv: SignatureVerification = { level: '', override: {}, verifyTimestamp: '' };
   if (v === null || v === undefined) return sv;
-  if (!isObject(v)) throw typeError(v, 'OCITrustPolicy', path, 'trustpolicy.SignatureVerification');
+  if (!isObject(v)) throw typeError(v, 'TrustPolicy', path, 'trustpolicy.SignatureVerification');
   eachField(v, ['level', 'override', 'verifyTimestamp'], (field, value) => {
     const at = `${path}.${field}`;
     if (field === 'level') sv.level = str(value, sv.level, 'SignatureVerification', at);
@@ -70,7 +72,7 @@ function decodeSignatureVerification(v: unknown, path: string): SignatureVerific
     } else {
       const override: Record<string, string> = {};
       for (const [k, a] of Object.entries(value)) {
-        override[k] = str(a, '', 'SignatureVerification', at, 'trustpolicy.ValidationAction');
+        setOwn(override, k, str(a, '', 'SignatureVerification', at, 'trustpolicy.ValidationAction'));
       }
       sv.override = override;
     }
@@ -87,13 +89,13 @@ function decodeStatement(v: unknown, path: string): TrustPolicy {
     trustedIdentities: [],
   };
   if (v === null) return p;
-  if (!isObject(v)) throw typeError(v, 'OCIDocument', path, 'trustpolicy.OCITrustPolicy');
+  if (!isObject(v)) throw typeError(v, 'Document', path, 'trustpolicy.TrustPolicy');
   const fields = ['name', 'signatureVerification', 'trustStores', 'trustedIdentities', 'registryScopes'] as const;
   eachField(v, fields, (field, value) => {
     const at = `${path}.${field}`;
     switch (field) {
       case 'name':
-        p.name = str(value, p.name, 'OCITrustPolicy', at);
+        p.name = str(value, p.name, 'TrustPolicy', at);
         break;
       case 'signatureVerification':
         p.signatureVerification = decodeSignatureVerification(value, at);
@@ -101,7 +103,7 @@ function decodeStatement(v: unknown, path: string): TrustPolicy {
       case 'trustStores':
       case 'trustedIdentities':
       case 'registryScopes':
-        p[field] = strList(value, 'OCITrustPolicy', at);
+        p[field] = strList(value, 'TrustPolicy', at);
         break;
     }
   });
@@ -116,12 +118,12 @@ export function decodeTrustPolicyDocument(raw: unknown): TrustPolicyDocument {
   const doc: TrustPolicyDocument = { version: '', trustPolicies: [] };
   if (raw === null || raw === undefined) return doc;
   const root = 'trustPolicyDoc';
-  if (!isObject(raw)) throw typeError(raw, 'NotationPluginVerifierConfig', root, 'trustpolicy.OCIDocument');
+  if (!isObject(raw)) throw typeError(raw, 'NotationPluginVerifierConfig', root, 'trustpolicy.Document');
   eachField(raw, ['version', 'trustPolicies'], (field, value) => {
     const at = `${root}.${field}`;
-    if (field === 'version') doc.version = str(value, doc.version, 'OCIDocument', at);
+    if (field === 'version') doc.version = str(value, doc.version, 'Document', at);
     else if (value === null) doc.trustPolicies = [];
-    else if (!Array.isArray(value)) throw typeError(value, 'OCIDocument', at, '[]trustpolicy.OCITrustPolicy');
+    else if (!Array.isArray(value)) throw typeError(value, 'Document', at, '[]trustpolicy.TrustPolicy');
     else doc.trustPolicies = value.map((s) => decodeStatement(s, at));
   });
   return doc;
@@ -139,6 +141,10 @@ export function loadTrustPolicyDocument(raw: unknown): TrustPolicyDocument {
  * like Go's encoding/json). A missing document fails validation, as in Ratify.
  */
 export function trustPolicyFromVerifierConfig(entry: Record<string, unknown>): TrustPolicyDocument {
-  const key = 'trustPolicyDoc' in entry ? 'trustPolicyDoc' : Object.keys(entry).find((k) => k.toLowerCase() === 'trustpolicydoc');
-  return loadTrustPolicyDocument(key === undefined ? undefined : entry[key]);
+  let doc: unknown;
+  for (const key of goMapKeyOrder(entry)) if (goKeyNamesField(key, 'trustPolicyDoc', NOTATION_CONFIG_FIELDS)) doc = entry[key];
+  return loadTrustPolicyDocument(doc);
 }
+
+/** The JSON fields of Ratify's NotationPluginVerifierConfig (an exact key for one is never another's). */
+const NOTATION_CONFIG_FIELDS = ['name', 'artifactTypes', 'verificationCerts', 'verificationCertStores', 'trustPolicyDoc'];
