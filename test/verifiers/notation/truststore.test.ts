@@ -315,6 +315,20 @@ describe('Ratify trust store config', () => {
     assert.throws(() => parseTrustStoreConfig({ verificationCerts: '/x' }, { rt }), (e: unknown) => e instanceof RatifyError && e.code === 'CONFIG_INVALID');
   });
   it('an empty object means no cert stores', () => assert.deepEqual(parseCertStores({}), {}));
+  it('of several keys naming one field, the last in byte order wins (Ratify re-marshals the config map, sorting its keys)', () => {
+    const c = parseTrustStoreConfig({ verificationcerts: ['/b'], verificationCerts: ['/a'] }, { rt });
+    assert.equal(c.certPaths[0], '/b');
+  });
+  it('folds keys as Go does: \u017f is s', () => {
+    assert.equal(parseTrustStoreConfig({ 'verificationCert\u017f': ['/x'] }, { rt }).certPaths[0], '/x');
+  });
+  it('store names are plain keys, "__proto__" included', () => {
+    const stores = parseCertStores(JSON.parse('{"ca":{"__proto__":["kmp1"]}}'));
+    assert.deepEqual(Object.entries(stores.ca ?? {}), [['__proto__', ['kmp1']]]);
+  });
+  it('inner texts are Ratify\'s', () => {
+    assert.throws(() => parseCertStores({ ca: ['kmp'] }), (e: unknown) => e instanceof RatifyError && e.errorReason === 'the verificationCertStores configuration is invalid: {"ca":["kmp"]}');
+  });
 });
 
 // ---------------------------------------------------------------- Ratify store
@@ -454,6 +468,16 @@ describe('RatifyTrustStore: verificationCertStores (key management providers)', 
       assert.equal((e.inner as Error).message, 'vault unreachable');
       return true;
     });
+  });
+
+  it('a store name that is also an Object property ("constructor", "toString") is just a name: not configured, so the paths', async () => {
+    const d = await freshDir();
+    await writeFile(join(d, 'root.pem'), pki.root.pem);
+    const config = parseTrustStoreConfig({ verificationCerts: [d], verificationCertStores: { ca: { other: ['kmp'] } } }, { rt });
+    const store = new RatifyTrustStore(config, { keyManagement: fakeKmp({}).lookup });
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      assert.deepEqual((await store.getCertificates('ca', name, ctx)).map(cn), ['Test Root'], name);
+    }
   });
 
   it('leaf-only provider certificates are filtered to nothing', async () => {

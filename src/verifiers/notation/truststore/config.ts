@@ -4,6 +4,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import type { RuntimeEnv } from '../../../config/load.js';
+import { goKeyNamesField, goMapKeyOrder, setOwn } from '../../../crypto/encoding/gojson.js';
 import { RatifyError } from '../../../errors.js';
 import { isTrustStoreType, type TrustStoreType } from './types.js';
 
@@ -92,33 +93,36 @@ export function parseCertStores(raw: unknown): CertStoresByType {
     byType = { ca: raw };
   }
   const out: CertStoresByType = {};
-  const fail = (why: string) =>
+  // Ratify newCertStoreByType's error, which prints the configuration after legacy normalisation.
+  const fail = () =>
     configError(
       `Failed to create the trust store from the verificationCertStores parameter in Notation Verifier configuration: ${show(raw)}`,
-      new Error(why),
+      new Error(`the verificationCertStores configuration is invalid: ${show(byType)}`),
     );
   for (const [type, stores] of Object.entries(byType)) {
-    if (!isObject(stores)) throw fail(`certStores: ${show(stores)} assertion to type verificationCertStores failed`);
+    if (!isObject(stores)) throw fail();
     const named: Record<string, string[]> = {};
     for (const [storeName, providers] of Object.entries(stores)) {
-      if (!Array.isArray(providers)) {
-        throw fail(`certProviderList: ${show(providers)} assertion to type []interface{} failed`);
-      }
-      named[storeName] = providers.map((p) => {
-        if (typeof p !== 'string') throw fail(`certProvider: ${show(p)} assertion to type string failed`);
-        return p;
-      });
+      if (!Array.isArray(providers) || providers.some((p) => typeof p !== 'string')) throw fail();
+      setOwn(named, storeName, providers as string[]);
     }
     out[type as TrustStoreType] = named;
   }
   return out;
 }
 
-/** A config value by key, matched like Go's encoding/json: exact key first, else case-insensitively. */
+/** The JSON fields of Ratify's NotationPluginVerifierConfig (an exact key for one is never another's). */
+const CONFIG_FIELDS = ['name', 'artifactTypes', 'verificationCerts', 'verificationCertStores', 'trustPolicyDoc'];
+
+/**
+ * A config value by key, as Ratify reads it: it re-marshals the config map (keys sorted) and
+ * decodes it with Go's encoding/json, so of the keys naming the field (exactly or case-folded)
+ * the last in byte order wins.
+ */
 function field(entry: Record<string, unknown>, name: string): unknown {
-  if (name in entry) return entry[name];
-  const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : entry[key];
+  let value: unknown;
+  for (const key of goMapKeyOrder(entry)) if (goKeyNamesField(key, name, CONFIG_FIELDS)) value = entry[key];
+  return value;
 }
 
 /** Reads the trust store part of a notation verifier config entry. */
