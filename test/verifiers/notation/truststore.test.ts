@@ -52,6 +52,8 @@ async function makeCert(opts: {
   /** Signing key; defaults to the certificate's own (self-signed). */
   signer?: KeyPair;
   alg?: object;
+  /** Validity end (default: a day from now). */
+  notAfter?: Date;
 }): Promise<MadeCert> {
   const alg = opts.alg ?? EC;
   const own = await keys(alg);
@@ -66,7 +68,7 @@ async function makeCert(opts: {
     signingKey: (opts.signer ?? own).privateKey,
     signingAlgorithm: alg as never,
     notBefore: new Date(Date.now() - 3600_000),
-    notAfter: new Date(Date.now() + 86400_000),
+    notAfter: opts.notAfter ?? new Date(Date.now() + 86400_000),
     extensions,
   });
   return { pem: `${cert.toString('pem')}\n`, der: Buffer.from(cert.rawData), keys: own };
@@ -591,6 +593,14 @@ describe('NotationTrustStore (x509/<type>/<name>/)', () => {
     // the same certificates are fine in a ca store (CA or self-signed is enough there)
     const ca = await storeWith('ca', 'fine', { 'a.crt': pki.selfSignedLeaf.pem, 'b.crt': pki.notSelfIssued.pem, 'c.crt': pki.sha1Root.pem });
     assert.equal((await new NotationTrustStore(ca.root).getCertificates('ca', 'fine', ctx)).length, 3);
+  });
+
+  it('an expired root loads: notation checks validity when verifying a chain, not when loading a store', async () => {
+    const expired = await makeCert({ subject: 'CN=Old Root', ca: true, notAfter: new Date(Date.now() - 60_000) });
+    const ca = await storeWith('ca', 'old', { 'old.crt': expired.pem });
+    assert.equal((await new NotationTrustStore(ca.root).getCertificates('ca', 'old', ctx)).length, 1);
+    const tsa = await storeWith('tsa', 'old', { 'old.crt': expired.pem });
+    assert.equal((await new NotationTrustStore(tsa.root).getCertificates('tsa', 'old', ctx)).length, 1);
   });
 
   it('caches a store until one of its files changes', async () => {
