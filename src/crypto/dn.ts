@@ -48,21 +48,17 @@ const utf8Lenient = new TextDecoder('utf-8');
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * go-ldap's trimming of a type or value: spaces (only U+0020) around it are insignificant, except
- * a trailing space escaped by an odd number of backslashes.
+ * go-ldap v3.4.10's trimming of a type or value (the version Ratify v1.4.4 and notation-go v1.3.0
+ * build with): spaces (only U+0020) around it are insignificant, except that a trailing space is
+ * kept when what remains ends in a backslash (v3.4.15 also counts the backslashes; v3.4.10 does not).
  */
 function stripSpaces(raw: string): string {
   let start = 0;
   let end = raw.length;
   while (start < end && raw[start] === ' ') start++;
   while (end > start && raw[end - 1] === ' ') end--;
-  let s = raw.slice(start, end);
-  if (s.length > 0 && raw.endsWith(' ')) {
-    let backslashes = 0;
-    for (let i = s.length - 1; i >= 0 && s[i] === '\\'; i--) backslashes++;
-    if (backslashes % 2 === 1) s += ' ';
-  }
-  return s;
+  const s = raw.slice(start, end);
+  return s.endsWith('\\') && raw.endsWith(' ') ? `${s} ` : s;
 }
 
 const HEX = '0123456789abcdefABCDEF';
@@ -74,7 +70,7 @@ function goHexInvalidByte(b: number): string {
   return GO_PRINTABLE.test(ch) || ch === ' ' ? `${u} '${ch}'` : u;
 }
 
-/** go-ldap decodeString: trim, reject raw specials, resolve `\c` and `\XX` escapes (bytes, then UTF-8). */
+/** go-ldap decodeString: trim, resolve `\c` and `\XX` escapes (bytes, then UTF-8). */
 function decodeDnString(raw: string): string {
   const runes = Array.from(stripSpaces(raw));
   const bytes: number[] = [];
@@ -84,11 +80,7 @@ function decodeDnString(raw: string): string {
   for (let i = 0; i < runes.length; i++) {
     const ch = runes[i]!;
     if (ch !== '\\') {
-      // RFC 4514 2.4: these must be escaped inside a value.
-      if (ch === '"' || ch === ';' || ch === '<' || ch === '>') {
-        throw new DistinguishedNameError(`got unescaped character: '${ch}'`);
-      }
-      if (ch === '\0') throw new DistinguishedNameError('got unescaped NULL character');
+      // go-ldap v3.4.10 takes unescaped '"', '<', '>' and NUL as they are (v3.4.15 rejects them).
       push(ch);
       continue;
     }
@@ -193,7 +185,7 @@ export function parseNotationDN(name: string): Map<string, string> {
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new DistinguishedNameError(
-      `parsing distinguished name (DN) ${goQuote(name)} failed with err: ${why}. A valid DN must contain 'C', 'ST', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard`,
+      `parsing distinguished name (DN) ${goQuote(name)} failed with err: ${why}. A valid DN must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard`,
     );
   }
   const attrs = new Map<string, string>();
@@ -218,7 +210,7 @@ export function parseNotationDN(name: string): Map<string, string> {
   for (const field of MANDATORY_DN_ATTRIBUTES) {
     if (!attrs.get(field)) {
       throw new DistinguishedNameError(
-        `distinguished name (DN) ${goQuote(name)} has no mandatory RDN attribute for ${goQuote(field)}, it must contain 'C', 'ST', and 'O' RDN attributes at a minimum`,
+        `distinguished name (DN) ${goQuote(name)} has no mandatory RDN attribute for ${goQuote(field)}, it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum`,
       );
     }
   }

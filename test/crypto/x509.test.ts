@@ -151,6 +151,22 @@ describe('parseCertificates', () => {
       assert.equal(errorOf(() => parseCertificates(bad)).code, 'CERT_INVALID');
     }
   });
+  it('rejects bytes after the certificate, as Go\'s x509.ParseCertificate does', () => {
+    const e = errorOf(() => parseCertificateDer(Buffer.concat([a.der, Buffer.from([0, 0])])));
+    assert.equal(e.code, 'CERT_INVALID');
+    assert.equal(e.detail, 'x509: trailing data');
+  });
+  it('rejects a negative serial number (Go 1.23+, x509negativeserial=0)', async () => {
+    const cert = await makeCert({ subject: 'CN=neg', key: await sharedKey('P-256'), serial: '05' });
+    // version [0] v3, then serialNumber INTEGER 05: make it -123 (0x85); the signature no longer
+    // matters, parsing comes first.
+    const at = cert.der.indexOf(Buffer.from('a003020102020105', 'hex'));
+    assert.ok(at > 0);
+    const der = Buffer.from(cert.der);
+    der[at + 7] = 0x85;
+    const e = errorOf(() => parseCertificateDer(der));
+    assert.equal(e.detail, 'x509: negative serial number');
+  });
   it('keeps DER, a node X509Certificate, raw names and a lower-case SHA-256 fingerprint', () => {
     const c = parseCertificateDer(a.der);
     assert.ok(c.der.equals(a.der));

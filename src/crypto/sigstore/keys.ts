@@ -1,5 +1,7 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { RatifyError } from '../../errors.js';
+import { decodePem } from '../x509/pem.js';
+import { PublicKeyParseError, parsePkcs1PublicKey, parsePkixPublicKey } from '../x509/pkix-key.js';
 
 /** A PEM public key is well under a kilobyte; this bounds what we hand to OpenSSL. */
 export const MAX_PUBLIC_KEY_BYTES = 64 * 1024;
@@ -37,29 +39,31 @@ export function keyType(key: KeyObject): SupportedKeyType | { error: string } {
 }
 
 /**
- * Parses a PEM public key (SPKI "PUBLIC KEY", or PKCS#1 "RSA PUBLIC KEY") as cosign's
- * cryptoutils.UnmarshalPEMToPublicKey does, limited to the key types cosign signs with:
- * ECDSA P-256/P-384/P-521, RSA and Ed25519. Throws KEY_INVALID with the reason.
+ * Parses a PEM public key as cosign does (sigstore cryptoutils.UnmarshalPEMToPublicKey, then
+ * signature.LoadVerifier): the first PEM block Go's pem.Decode finds must be "PUBLIC KEY" (PKIX)
+ * or "RSA PUBLIC KEY" (PKCS#1), holding a key Go's crypto/x509 parses, of a type cosign signs with:
+ * ECDSA P-256/P-384/P-521, RSA (at least 2048 bits here) or Ed25519. Throws KEY_INVALID with the reason.
  */
 export function parsePublicKeyPem(pem: Uint8Array | string, source: string): KeyObject {
-  const text = typeof pem === 'string' ? pem : Buffer.from(pem).toString('utf8');
+  const bytes = typeof pem === 'string' ? Buffer.from(pem, 'utf8') : Buffer.from(pem);
   const invalid = (why: string, cause?: unknown) =>
     new RatifyError('KEY_INVALID', `cannot decode public key ${source}`, {
       cause: new Error(why + (cause instanceof Error ? `: ${cause.message}` : '')),
       remediation: 'Provide a PEM-encoded public key ("-----BEGIN PUBLIC KEY-----"), e.g. cosign.pub',
     });
-  if (text.length === 0) throw invalid('the key is empty');
-  if (text.length > MAX_PUBLIC_KEY_BYTES) throw invalid(`the key is over ${MAX_PUBLIC_KEY_BYTES} bytes`);
-  const m = /-----BEGIN (PUBLIC KEY|RSA PUBLIC KEY)-----([\s\S]*?)-----END \1-----/.exec(text);
-  if (!m) throw invalid('no PEM "PUBLIC KEY" block found');
-  const body = (m[2] ?? '').replace(/\s+/g, '');
-  // OpenSSL tolerates some garbage in base64; Go's pem decoder does not, and neither do we.
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) throw invalid('the PEM body is not valid base64');
+  if (bytes.length === 0) throw invalid('the key is empty');
+  if (bytes.length > MAX_PUBLIC_KEY_BYTES) throw invalid(`the key is over ${MAX_PUBLIC_KEY_BYTES} bytes`);
+  const decoded = decodePem(bytes);
+  if (decoded === undefined) throw invalid('PEM decoding failed (no PEM "PUBLIC KEY" block found)');
+  const { type, bytes: der } = decoded.block;
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: Buffer.from(body, 'base64'), format: 'der', type: m[1] === 'RSA PUBLIC KEY' ? 'pkcs1' : 'spki' });
+    if (type === 'PUBLIC KEY') key = parsePkixPublicKey(der).key;
+    else if (type === 'RSA PUBLIC KEY') key = parsePkcs1PublicKey(der);
+    else throw invalid(`unknown Public key PEM file type: ${type}. Are you passing the correct public key?`);
   } catch (e) {
-    throw invalid('not a valid public key', e);
+    if (e instanceof PublicKeyParseError) throw invalid('not a valid public key', e);
+    throw e;
   }
   const t = keyType(key);
   if (typeof t !== 'string') throw invalid(t.error);

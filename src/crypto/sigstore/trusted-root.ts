@@ -1,65 +1,69 @@
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
+import { VerificationError, type TrustMaterial } from '@sigstore/verify';
 import { RatifyError } from '../../errors.js';
 import { optimizeTrustedCertificate } from './fast-certs.js';
+import { ProtoJsonError, parseProtoJson } from './protojson.js';
+import { trustMaterialFromMessage, trustedRootError } from './trusted-root-rules.js';
+import { decodeTrustedRoot } from './trusted-root-schema.js';
+import type { JsonValue } from '../encoding/gojson.js';
 
 /** A trusted root is a few KB; anything near this is not one. */
 export const MAX_TRUSTED_ROOT_BYTES = 8 * 1024 * 1024;
 
 const TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
 
-/** A parsed trusted root and the trust material @sigstore/verify builds from it (keys and certificates decoded once). */
+/** The trust material @sigstore/verify verifies with (keys and certificates decoded once). */
 export interface LoadedTrustedRoot {
-  root: TrustedRoot;
   material: TrustMaterial;
   /** Where it came from, for messages: a path or "public-good (@sigstore/tuf seed)". */
   source: string;
 }
 
+/** A trusted root holds no managed keys; the cosign verifier supplies its own key finder. */
+function noManagedKeys(hint: string): never {
+  throw new VerificationError({ code: 'PUBLIC_KEY_ERROR', message: `key not found: ${hint}` });
+}
+
 /**
- * Parses trusted_root.json content. Everything is decoded eagerly (certificates, public keys)
- * so that a broken root fails at configuration time, not on the first verification.
+ * Checks trusted_root.json as sigstore-go's NewTrustedRootFromJSON does (protojson rules,
+ * then its field rules; see protojson.ts and trusted-root-rules.ts) and decodes every key and
+ * certificate, so that a broken root fails at configuration time, not on the first verification.
  */
-export function parseTrustedRoot(json: unknown, source: string): LoadedTrustedRoot {
-  const fail = (why: string, cause?: unknown) =>
-    new RatifyError('CONFIG_INVALID', `invalid Sigstore trusted root ${source}`, {
-      cause: cause instanceof Error ? new Error(`${why}: ${cause.message}`) : new Error(why),
-      remediation: 'Provide a trusted_root.json as published by the Sigstore TUF repository (cosign --trusted-root format)',
-    });
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw fail('not a JSON object');
-  const mediaType = (json as { mediaType?: unknown }).mediaType;
-  if (typeof mediaType !== 'string' || !mediaType.startsWith('application/vnd.dev.sigstore.trustedroot')) {
-    throw fail(`unexpected mediaType ${JSON.stringify(mediaType)}`);
-  }
-  let root: TrustedRoot;
+function fromJsonValue(json: JsonValue, source: string): LoadedTrustedRoot {
   let material: TrustMaterial;
   try {
-    root = TrustedRoot.fromJSON(json);
-    material = toTrustMaterial(root);
+    material = { ...trustMaterialFromMessage(decodeTrustedRoot(json), source), publicKey: noManagedKeys };
   } catch (e) {
-    throw fail('cannot decode its keys or certificates', e);
+    if (e instanceof ProtoJsonError) throw trustedRootError('CONFIG_INVALID', source, e.field, e.message);
+    throw e;
   }
   for (const ca of [...material.certificateAuthorities, ...material.timestampAuthorities]) ca.certChain.forEach(optimizeTrustedCertificate);
   if (material.tlogs.length + material.certificateAuthorities.length + material.timestampAuthorities.length === 0) {
-    throw fail('it names no transparency log, certificate authority or timestamp authority');
+    // Our rule, not sigstore-go's: such a root can verify nothing, so it is a configuration mistake.
+    throw trustedRootError('CONFIG_INVALID', source, '', 'it names no transparency log, certificate authority or timestamp authority');
   }
-  return { root, material, source };
+  return { material, source };
+}
+
+/** parseTrustedRootBytes for an already parsed document (a plain object, as JSON.parse returns). */
+export function parseTrustedRoot(json: unknown, source: string): LoadedTrustedRoot {
+  return parseTrustedRootBytes(Buffer.from(JSON.stringify(json) ?? 'null'), source);
 }
 
 export function parseTrustedRootBytes(bytes: Uint8Array, source: string): LoadedTrustedRoot {
   if (bytes.byteLength > MAX_TRUSTED_ROOT_BYTES) {
     throw new RatifyError('CONFIG_INVALID', `Sigstore trusted root ${source} is ${bytes.byteLength} bytes, over the limit of ${MAX_TRUSTED_ROOT_BYTES}`);
   }
-  let json: unknown;
+  let json: JsonValue;
   try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    json = parseProtoJson(bytes);
   } catch (e) {
-    throw new RatifyError('CONFIG_INVALID', `invalid Sigstore trusted root ${source}`, { cause: e });
+    if (e instanceof ProtoJsonError) throw trustedRootError('CONFIG_INVALID', source, e.field, e.message);
+    throw e;
   }
-  return parseTrustedRoot(json, source);
+  return fromJsonValue(json, source);
 }
 
 /** Reads a trusted_root.json file (size-checked before reading). */

@@ -119,13 +119,21 @@ function parseUncached(input: Uint8Array): Certificate {
   const der = Buffer.from(input);
   let node: X509Certificate;
   let cert: pkijs.Certificate;
+  let end: number;
   try {
     // Both must accept it: OpenSSL is the stricter DER reader, pkijs gives us the structure.
     node = new X509Certificate(der);
-    cert = pkijs.Certificate.fromBER(der);
+    const asn = asn1js.fromBER(der);
+    if (asn.offset === -1) throw new Error(asn.result.error);
+    end = asn.offset;
+    cert = new pkijs.Certificate({ schema: asn.result });
   } catch (e) {
     throw invalid(`x509: malformed certificate: ${e instanceof Error ? e.message : String(e)}`, e);
   }
+  // Go's x509.ParseCertificate; OpenSSL and pkijs ignore what follows the certificate.
+  if (end !== der.length) throw invalid('x509: trailing data');
+  // Go 1.23+ (GODEBUG x509negativeserial=0, the default for Ratify's and sigstore-go's Go versions).
+  if ((cert.serialNumber.valueBlock.valueHexView[0] ?? 0) & 0x80) throw invalid('x509: negative serial number');
 
   const subjectAttributes = nameAttributes(cert.subject);
   const issuerAttributes = nameAttributes(cert.issuer);

@@ -1,9 +1,8 @@
 import { RatifyError } from '../../errors.js';
 import { parseCertificateDer, type Certificate } from './certificate.js';
+import { decodePem } from './pem.js';
 
 export type { Certificate } from './certificate.js';
-
-const PEM_BLOCK = /-----BEGIN ([^\r\n-]*)-----\r?\n([\s\S]*?)-----END \1-----/g;
 
 /**
  * Reads certificates as notation-core-go's ReadCertificateFile does: if the data holds any
@@ -11,11 +10,9 @@ const PEM_BLOCK = /-----BEGIN ([^\r\n-]*)-----\r?\n([\s\S]*?)-----END \1-----/g;
  * concatenated DER certificates. Finding none is an error here (callers always need one).
  */
 export function parseCertificates(data: Uint8Array | string, source = 'certificate data'): Certificate[] {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-  const blocks = pemBlocks(bytes);
   let certs: Certificate[];
   try {
-    certs = blocks !== undefined ? blocks.map((b) => parseCertificateDer(b)) : splitDer(bytes).map((b) => parseCertificateDer(b));
+    certs = readCertificates(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
   } catch (e) {
     throw new RatifyError('CERT_INVALID', `failed to parse certificates from ${source}`, { cause: e });
   }
@@ -27,21 +24,20 @@ export function parseCertificates(data: Uint8Array | string, source = 'certifica
   return certs;
 }
 
-/** The DER payloads of the PEM blocks, or undefined when the data is not PEM at all. */
+/**
+ * notation-core-go's parseCertificates itself: the certificates of every PEM block Go's pem.Decode
+ * finds, else of the concatenated DER; none (empty input) is not an error. Throws the first parse
+ * failure (Go's "x509: ..." text).
+ */
+export function readCertificates(data: Uint8Array): Certificate[] {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return (pemBlocks(bytes) ?? splitDer(bytes)).map((b) => parseCertificateDer(b));
+}
+
+/** The DER payloads of the PEM blocks Go's pem.Decode finds, or undefined when there is none. */
 function pemBlocks(bytes: Buffer): Buffer[] | undefined {
-  // latin1 maps bytes 1:1, so binary DER cannot break the scan.
-  const text = bytes.toString('latin1');
   const out: Buffer[] = [];
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    const body = (m[2] ?? '')
-      .split(/\r?\n/)
-      // RFC 1421 headers (e.g. Proc-Type) precede a blank line; they never contain base64-only text.
-      .filter((line) => !line.includes(':'))
-      .join('')
-      .replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) continue; // Go skips undecodable blocks
-    out.push(Buffer.from(body, 'base64'));
-  }
+  for (let next = decodePem(bytes); next !== undefined; next = decodePem(next.rest)) out.push(next.block.bytes);
   return out.length > 0 ? out : undefined;
 }
 

@@ -75,7 +75,7 @@ describe('verifyNotationSignature: outcomes instead of exceptions, notation text
     assert.deepEqual(o.results, [], 'nothing was verified');
     assert.equal(
       o.error,
-      `artifact "registry.example.com/app@${SUBJECT.digest}" has no applicable trust policy. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy`,
+      `artifact "registry.example.com/app@${SUBJECT.digest}" has no applicable trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy`,
     );
   });
 
@@ -238,6 +238,6 @@ describe('NotationVerifier: failure report', () => {
     );
     assert.equal(r.isSuccess, false);
     assert.match(r.message, /^Failed to validate the Notation signature: \{Descriptor:/);
-    assert.match(r.errorReason ?? '', /^artifact "local\/oci-layout@sha256:[0-9a-f]{64}" has no applicable trust policy\./);
+    assert.match(r.errorReason ?? '', /^artifact "local\/oci-layout@sha256:[0-9a-f]{64}" has no applicable trust policy statement\./);
   });
 });

@@ -65,42 +65,42 @@ describe('trust policy validation: every rule (notation-go Validate texts)', () 
 
   const S = '"test-statement-name"';
   const cases: Array<[string, Json | null | undefined, string, string?, string?]> = [
-    ['missing document', undefined, 'trust policy document is missing or has empty version, it must be specified', 'version'],
-    ['empty version', doc((d) => (d.version = '')), 'trust policy document is missing or has empty version, it must be specified', 'version', 'version'],
+    ['missing document', undefined, 'trust policy document has empty version, version must be specified', 'version'],
+    ['empty version', doc((d) => (d.version = '')), 'trust policy document has empty version, version must be specified', 'version', 'version'],
     ['unsupported version', doc((d) => (d.version = '2.0')), 'trust policy document uses unsupported version "2.0"', 'version'],
     ['no statements', doc((d) => (d.trustPolicies = [])), 'trust policy document can not have zero trust policy statements', 'statements-required'],
     ['null statements', { version: '1.0', trustPolicies: null }, 'trust policy document can not have zero trust policy statements'],
-    ['statement without name', doc((d) => (p0(d)['name'] = '')), 'a trust policy statement is missing a name, every statement requires a name', 'statement-name', 'trustPolicies[0].name'],
-    ['missing level', doc((d) => (p0(d)['signatureVerification'] = {})), `trust policy statement ${S} has invalid signatureVerification: signature verification level is empty or missing in the trust policy statement`, 'verification-level', 'trustPolicies[0].signatureVerification.level'],
-    ['unknown level', doc((d) => (sv0(d)['level'] = 'Strict')), `trust policy statement ${S} has invalid signatureVerification: invalid signature verification level "Strict"`, 'verification-level'],
-    ['override on skip', doc((d) => (p0(d)['signatureVerification'] = { level: 'skip', override: { expiry: 'log' } })), `trust policy statement ${S} has invalid signatureVerification: signature verification level "skip" can't be used to customize signature verification`, 'override'],
-    ['unknown override type', doc((d) => (sv0(d)['override'] = { freshness: 'log' })), `trust policy statement ${S} has invalid signatureVerification: verification type "freshness" in custom signature verification is not supported, supported values are ["integrity" "authenticity" "authenticTimestamp" "expiry" "revocation"]`, 'override', 'trustPolicies[0].signatureVerification.override.freshness'],
-    ['unknown override action', doc((d) => (sv0(d)['override'] = { expiry: 'warn' })), `trust policy statement ${S} has invalid signatureVerification: verification action "warn" in custom signature verification is not supported, supported values are ["enforce" "log" "skip"]`, 'override'],
+    ['statement without name', doc((d) => (p0(d)['name'] = '')), 'trust policy: a trust policy statement is missing a name, every statement requires a name', 'statement-name', 'trustPolicies[0].name'],
+    ['missing level', doc((d) => (p0(d)['signatureVerification'] = {})), `trust policy: trust policy statement ${S} has invalid signatureVerification: signature verification level is empty or missing in the trust policy statement`, 'verification-level', 'trustPolicies[0].signatureVerification.level'],
+    ['unknown level', doc((d) => (sv0(d)['level'] = 'Strict')), `trust policy: trust policy statement ${S} has invalid signatureVerification: invalid signature verification level "Strict"`, 'verification-level'],
+    ['override on skip', doc((d) => (p0(d)['signatureVerification'] = { level: 'skip', override: { expiry: 'log' } })), `trust policy: trust policy statement ${S} has invalid signatureVerification: signature verification level "skip" can't be used to customize signature verification`, 'override'],
+    ['unknown override type', doc((d) => (sv0(d)['override'] = { freshness: 'log' })), `trust policy: trust policy statement ${S} has invalid signatureVerification: verification type "freshness" in custom signature verification is not supported, supported values are ["integrity" "authenticity" "authenticTimestamp" "expiry" "revocation"]`, 'override', 'trustPolicies[0].signatureVerification.override.freshness'],
+    ['unknown override action', doc((d) => (sv0(d)['override'] = { expiry: 'warn' })), `trust policy: trust policy statement ${S} has invalid signatureVerification: verification action "warn" in custom signature verification is not supported, supported values are ["enforce" "log" "skip"]`, 'override'],
     // the action is checked before the integrity rule, as in notation-go
-    ['bad action on integrity', doc((d) => (sv0(d)['override'] = { integrity: 'bogus' })), `trust policy statement ${S} has invalid signatureVerification: verification action "bogus" in custom signature verification is not supported, supported values are ["enforce" "log" "skip"]`, 'override'],
-    ['override integrity', doc((d) => (sv0(d)['override'] = { integrity: 'enforce' })), `trust policy statement ${S} has invalid signatureVerification: "integrity" verification can not be overridden in custom signature verification`, 'override-integrity', 'trustPolicies[0].signatureVerification.override.integrity'],
-    ['skip authenticity', doc((d) => (sv0(d)['override'] = { authenticity: 'skip' })), `trust policy statement ${S} has invalid signatureVerification: "authenticity" verification can not be skipped in custom signature verification`, 'override-skip'],
-    ['skip authenticTimestamp', doc((d) => (sv0(d)['override'] = { authenticTimestamp: 'skip' })), `trust policy statement ${S} has invalid signatureVerification: "authenticTimestamp" verification can not be skipped in custom signature verification`, 'override-skip'],
-    ['skip expiry', doc((d) => (sv0(d)['override'] = { expiry: 'skip' })), `trust policy statement ${S} has invalid signatureVerification: "expiry" verification can not be skipped in custom signature verification`, 'override-skip'],
-    ['bad verifyTimestamp', doc((d) => (sv0(d)['verifyTimestamp'] = 'invalid')), `trust policy statement ${S} has invalid signatureVerification: verifyTimestamp must be "always" or "afterCertExpiry", but got "invalid"`, 'verify-timestamp'],
-    ['skip with trust stores', doc((d) => (sv0(d)['level'] = 'skip')), `trust policy statement ${S} is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped`, 'skip-without-trust'],
-    ['no trust stores', doc((d) => (p0(d)['trustStores'] = [])), `trust policy statement ${S} is either missing trust stores or trusted identities, both must be specified`, 'trust-required', 'trustPolicies[0].trustStores'],
-    ['no trusted identities', doc((d) => delete p0(d)['trustedIdentities']), `trust policy statement ${S} is either missing trust stores or trusted identities, both must be specified`, 'trust-required', 'trustPolicies[0].trustedIdentities'],
-    ['trust store without separator', doc((d) => (p0(d)['trustStores'] = ['ca'])), `trust policy statement ${S} has malformed trust store value "ca". The required format is <TrustStoreType>:<TrustStoreName>`, 'trust-store-format', 'trustPolicies[0].trustStores[0]'],
-    ['unknown trust store type', doc((d) => (p0(d)['trustStores'] = ['invalid:test-trust-store'])), `trust policy statement ${S} uses an unsupported trust store type "invalid" in trust store value "invalid:test-trust-store"`, 'trust-store-type'],
-    ['trust store type is case-sensitive', doc((d) => (p0(d)['trustStores'] = ['CA:x'])), `trust policy statement ${S} uses an unsupported trust store type "CA" in trust store value "CA:x"`, 'trust-store-type'],
-    ['empty trust store name', doc((d) => (p0(d)['trustStores'] = ['ca:'])), `trust policy statement ${S} uses an unsupported trust store name "" in trust store value "ca:". Named store name needs to follow [a-zA-Z0-9_.-]+ format`, 'trust-store-name'],
-    ['bad trust store name', doc((d) => (p0(d)['trustStores'] = ['tsa:a/b'])), `trust policy statement ${S} uses an unsupported trust store name "a/b" in trust store value "tsa:a/b". Named store name needs to follow [a-zA-Z0-9_.-]+ format`, 'trust-store-name', 'trustPolicies[0].trustStores[0]'],
-    ['wildcard identity with others', doc((d) => (p0(d)['trustedIdentities'] = ['*', 'test-identity'])), `trust policy statement ${S} uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values`, 'identity-wildcard-alone'],
-    ['empty identity', doc((d) => (p0(d)['trustedIdentities'] = [''])), `trust policy statement ${S} has an empty trusted identity`, 'identity-empty', 'trustPolicies[0].trustedIdentities[0]'],
-    ['identity without separator', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject'])), `trust policy statement ${S} has trusted identity "x509.subject" missing separator`, 'identity-format'],
-    ['identity without value', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject:'])), `trust policy statement ${S} has trusted identity "x509.subject:" without an identity value`, 'identity-format'],
-    ['identity without mandatory O', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject: C=US, ST=WA'])), `trust policy statement ${S} has trusted identity "x509.subject: C=US, ST=WA" with invalid identity value: distinguished name (DN) " C=US, ST=WA" has no mandatory RDN attribute for "O", it must contain 'C', 'ST', and 'O' RDN attributes at a minimum`, 'identity-dn'],
-    ['identity with duplicate attribute', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject:C=US,ST=WA,O=a,O=b'])), `trust policy statement ${S} has trusted identity "x509.subject:C=US,ST=WA,O=a,O=b" with invalid identity value: distinguished name (DN) "C=US,ST=WA,O=a,O=b" has duplicate RDN attribute for "O", DN can only have unique RDN attributes`, 'identity-dn', 'trustPolicies[0].trustedIdentities[0]'],
-    ['identity with =#', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject:C=US,ST=WA,O=#1301'])), `trust policy statement ${S} has trusted identity "x509.subject:C=US,ST=WA,O=#1301" with invalid identity value: unsupported distinguished name (DN) "C=US,ST=WA,O=#1301": notation does not support x509.subject identities containing "=#"`, 'identity-dn'],
+    ['bad action on integrity', doc((d) => (sv0(d)['override'] = { integrity: 'bogus' })), `trust policy: trust policy statement ${S} has invalid signatureVerification: verification action "bogus" in custom signature verification is not supported, supported values are ["enforce" "log" "skip"]`, 'override'],
+    ['override integrity', doc((d) => (sv0(d)['override'] = { integrity: 'enforce' })), `trust policy: trust policy statement ${S} has invalid signatureVerification: "integrity" verification can not be overridden in custom signature verification`, 'override-integrity', 'trustPolicies[0].signatureVerification.override.integrity'],
+    ['skip authenticity', doc((d) => (sv0(d)['override'] = { authenticity: 'skip' })), `trust policy: trust policy statement ${S} has invalid signatureVerification: "authenticity" verification can not be skipped in custom signature verification`, 'override-skip'],
+    ['skip authenticTimestamp', doc((d) => (sv0(d)['override'] = { authenticTimestamp: 'skip' })), `trust policy: trust policy statement ${S} has invalid signatureVerification: "authenticTimestamp" verification can not be skipped in custom signature verification`, 'override-skip'],
+    ['skip expiry', doc((d) => (sv0(d)['override'] = { expiry: 'skip' })), `trust policy: trust policy statement ${S} has invalid signatureVerification: "expiry" verification can not be skipped in custom signature verification`, 'override-skip'],
+    ['bad verifyTimestamp', doc((d) => (sv0(d)['verifyTimestamp'] = 'invalid')), `trust policy: trust policy statement ${S} has invalid signatureVerification: verifyTimestamp must be "always" or "afterCertExpiry", but got "invalid"`, 'verify-timestamp'],
+    ['skip with trust stores', doc((d) => (sv0(d)['level'] = 'skip')), `trust policy: trust policy statement ${S} is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped`, 'skip-without-trust'],
+    ['no trust stores', doc((d) => (p0(d)['trustStores'] = [])), `trust policy: trust policy statement ${S} is either missing trust stores or trusted identities, both must be specified`, 'trust-required', 'trustPolicies[0].trustStores'],
+    ['no trusted identities', doc((d) => delete p0(d)['trustedIdentities']), `trust policy: trust policy statement ${S} is either missing trust stores or trusted identities, both must be specified`, 'trust-required', 'trustPolicies[0].trustedIdentities'],
+    ['trust store without separator', doc((d) => (p0(d)['trustStores'] = ['ca'])), `trust policy: trust policy statement ${S} has malformed trust store value "ca". The required format is <TrustStoreType>:<TrustStoreName>`, 'trust-store-format', 'trustPolicies[0].trustStores[0]'],
+    ['unknown trust store type', doc((d) => (p0(d)['trustStores'] = ['invalid:test-trust-store'])), `trust policy: trust policy statement ${S} uses an unsupported trust store type "invalid" in trust store value "invalid:test-trust-store"`, 'trust-store-type'],
+    ['trust store type is case-sensitive', doc((d) => (p0(d)['trustStores'] = ['CA:x'])), `trust policy: trust policy statement ${S} uses an unsupported trust store type "CA" in trust store value "CA:x"`, 'trust-store-type'],
+    ['empty trust store name', doc((d) => (p0(d)['trustStores'] = ['ca:'])), `trust policy: trust policy statement ${S} uses an unsupported trust store name "" in trust store value "ca:". Named store name needs to follow [a-zA-Z0-9_.-]+ format`, 'trust-store-name'],
+    ['bad trust store name', doc((d) => (p0(d)['trustStores'] = ['tsa:a/b'])), `trust policy: trust policy statement ${S} uses an unsupported trust store name "a/b" in trust store value "tsa:a/b". Named store name needs to follow [a-zA-Z0-9_.-]+ format`, 'trust-store-name', 'trustPolicies[0].trustStores[0]'],
+    ['wildcard identity with others', doc((d) => (p0(d)['trustedIdentities'] = ['*', 'test-identity'])), `trust policy: trust policy statement ${S} uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values`, 'identity-wildcard-alone'],
+    ['empty identity', doc((d) => (p0(d)['trustedIdentities'] = [''])), `trust policy: trust policy statement ${S} has an empty trusted identity`, 'identity-empty', 'trustPolicies[0].trustedIdentities[0]'],
+    ['identity without separator', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject'])), `trust policy: trust policy statement ${S} has trusted identity "x509.subject" missing separator`, 'identity-format'],
+    ['identity without value', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject:'])), `trust policy: trust policy statement ${S} has trusted identity "x509.subject:" without an identity value`, 'identity-format'],
+    ['identity without mandatory O', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject: C=US, ST=WA'])), `trust policy: trust policy statement ${S} has trusted identity "x509.subject: C=US, ST=WA" with invalid identity value: distinguished name (DN) " C=US, ST=WA" has no mandatory RDN attribute for "O", it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum`, 'identity-dn'],
+    ['identity with duplicate attribute', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject:C=US,ST=WA,O=a,O=b'])), `trust policy: trust policy statement ${S} has trusted identity "x509.subject:C=US,ST=WA,O=a,O=b" with invalid identity value: distinguished name (DN) "C=US,ST=WA,O=a,O=b" has duplicate RDN attribute for "O", DN can only have unique RDN attributes`, 'identity-dn', 'trustPolicies[0].trustedIdentities[0]'],
+    ['identity with =#', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject:C=US,ST=WA,O=#1301'])), `trust policy: trust policy statement ${S} has trusted identity "x509.subject:C=US,ST=WA,O=#1301" with invalid identity value: unsupported distinguished name (DN) "C=US,ST=WA,O=#1301": notation does not support x509.subject identities containing "=#"`, 'identity-dn'],
     // the subset is named first: it is the one whose every attribute the other has
-    ['overlapping identities', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject: C=US, ST=WA, O=wabbit-network.io, OU=org1', 'x509.subject:  C=US, ST=WA, O=wabbit-network.io'])), `trust policy statement ${S} has overlapping x509 trustedIdentities, "x509.subject:  C=US, ST=WA, O=wabbit-network.io" overlaps with "x509.subject: C=US, ST=WA, O=wabbit-network.io, OU=org1"`, 'identity-overlap'],
-    ['duplicate identities', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject:C=US,ST=WA,O=a', 'x509.subject: C=US, ST=WA, O=a'])), `trust policy statement ${S} has overlapping x509 trustedIdentities, "x509.subject:C=US,ST=WA,O=a" overlaps with "x509.subject: C=US, ST=WA, O=a"`, 'identity-overlap'],
+    ['overlapping identities', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject: C=US, ST=WA, O=wabbit-network.io, OU=org1', 'x509.subject:  C=US, ST=WA, O=wabbit-network.io'])), `trust policy: trust policy statement ${S} has overlapping x509 trustedIdentities, "x509.subject:  C=US, ST=WA, O=wabbit-network.io" overlaps with "x509.subject: C=US, ST=WA, O=wabbit-network.io, OU=org1"`, 'identity-overlap'],
+    ['duplicate identities', doc((d) => (p0(d)['trustedIdentities'] = ['x509.subject:C=US,ST=WA,O=a', 'x509.subject: C=US, ST=WA, O=a'])), `trust policy: trust policy statement ${S} has overlapping x509 trustedIdentities, "x509.subject:C=US,ST=WA,O=a" overlaps with "x509.subject: C=US, ST=WA, O=a"`, 'identity-overlap'],
     ['no registry scopes', doc((d) => (p0(d)['registryScopes'] = [])), `trust policy statement ${S} has zero registry scopes, it must specify registry scopes with at least one value`, 'scopes-required', 'trustPolicies[0].registryScopes'],
     ['wildcard scope with others', doc((d) => (p0(d)['registryScopes'] = ['*', SCOPE])), `trust policy statement ${S} uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values`, 'scope-wildcard-alone'],
     ['scope with tag', doc((d) => (p0(d)['registryScopes'] = ['example.com/rep:tag'])), 'registry scope "example.com/rep:tag" is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout', 'scope-format', 'trustPolicies[0].registryScopes[0]'],
@@ -112,19 +112,28 @@ describe('trust policy validation: every rule (notation-go Validate texts)', () 
     }), 'registry scope "*" is present in multiple trust policy statements, one registry scope value can only be associated with one statement', 'scope-unique'],
     ['same scope twice in one statement', doc((d) => (p0(d)['registryScopes'] = [SCOPE, SCOPE])), `registry scope "${SCOPE}" is present in multiple trust policy statements, one registry scope value can only be associated with one statement`, 'scope-unique'],
     ['duplicate statement names', doc((d) => d.trustPolicies.push({ ...p0(d), registryScopes: ['registry.acme-rockets.io/software/legacy/metrics'] })), 'multiple trust policy statements use the same name "test-statement-name", statement names must be unique', 'unique-statement-names', 'trustPolicies[1].name'],
-    ['wrong JSON type', doc((d) => (p0(d)['trustStores'] = 'ca:x')), 'json: cannot unmarshal string into Go struct field OCITrustPolicy.trustPolicyDoc.trustPolicies.trustStores of type []string', 'json-type'],
+    ['wrong JSON type', doc((d) => (p0(d)['trustStores'] = 'ca:x')), 'json: cannot unmarshal string into Go struct field TrustPolicy.trustPolicyDoc.trustPolicies.trustStores of type []string', 'json-type'],
     ['wrong JSON type in override', doc((d) => (sv0(d)['override'] = { expiry: 1 })), 'json: cannot unmarshal number into Go struct field SignatureVerification.trustPolicyDoc.trustPolicies.signatureVerification.override of type trustpolicy.ValidationAction', 'json-type'],
   ];
   for (const [title, raw, message, rule, field] of cases) {
     it(title, () => expectInvalid(raw, message, rule, field));
   }
 
-  it('statement errors come before scope errors, scope errors before duplicate names', () => {
+  it('statement by statement: a repeated name, then the statement\'s own rules; scopes after all statements', () => {
     const d = doc((x) => {
       x.trustPolicies.push({ ...p0(x), registryScopes: ['bad'] });
       x.trustPolicies.push({ ...p0(x), trustStores: [] });
     });
-    expectInvalid(d, 'trust policy statement "test-statement-name" is either missing trust stores or trusted identities, both must be specified');
+    expectInvalid(d, 'multiple trust policy statements use the same name "test-statement-name", statement names must be unique', 'unique-statement-names', 'trustPolicies[1].name');
+    const e = doc((x) => {
+      x.trustPolicies.push({ ...p0(x), name: 'two', registryScopes: ['bad'] });
+      x.trustPolicies.push({ ...p0(x), name: 'three', trustStores: [] });
+    });
+    expectInvalid(e, 'trust policy: trust policy statement "three" is either missing trust stores or trusted identities, both must be specified');
+    expectInvalid(
+      doc((x) => x.trustPolicies.push({ ...p0(x), name: 'two', registryScopes: ['bad'] })),
+      'registry scope "bad" is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout',
+    );
   });
 
   const valid: Array<[string, Json]> = [
@@ -221,7 +230,7 @@ describe('trust policy selection by artifact', () => {
       (e: unknown) =>
         e instanceof NoApplicableTrustPolicyError &&
         e.detail ===
-          `artifact "${ref}" has no applicable trust policy. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy`,
+          `artifact "${ref}" has no applicable trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy`,
     );
     assert.equal(trustPolicyForRepository(only, 'non-existent-domain.com/repo'), undefined);
   });
@@ -252,6 +261,10 @@ describe('decoding trustPolicyDoc (Go encoding/json types, exact keys)', () => {
     const raw = doc((d) => (p0(d)['trustStores'] = []));
     assert.deepEqual(trustPolicyDocumentIssues(raw).map((i) => formatPath(i.path)), ['trustPolicies[0].trustStores']);
   });
+  it('an override key "__proto__" is an unsupported verification type, as in Go (not silently dropped)', () => {
+    const raw = JSON.parse('{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],"signatureVerification":{"level":"strict","override":{"__proto__":"log"}},"trustStores":["ca:c"],"trustedIdentities":["*"]}]}') as unknown;
+    assert.throws(() => loadTrustPolicyDocument(raw), /verification type "__proto__" in custom signature verification is not supported/);
+  });
   it('treats null as the zero value', () => {
     const d = decodeTrustPolicyDocument({ version: null, trustPolicies: [{ name: 'n', registryScopes: null, signatureVerification: null, trustStores: [null] }] });
     assert.equal(d.version, '');
@@ -261,7 +274,7 @@ describe('decoding trustPolicyDoc (Go encoding/json types, exact keys)', () => {
   });
   it('reads trustPolicyDoc from a verifier config entry', () => {
     assert.equal(trustPolicyFromVerifierConfig({ name: 'notation', trustPolicyDoc: doc() }).trustPolicies.length, 1);
-    assert.throws(() => trustPolicyFromVerifierConfig({ name: 'notation' }), /trust policy document is missing or has empty version/);
+    assert.throws(() => trustPolicyFromVerifierConfig({ name: 'notation' }), /trust policy document has empty version, version must be specified/);
   });
   it('rejects a non-object document', () => {
     assert.throws(() => decodeTrustPolicyDocument('{"version":"1.0"}'), /cannot unmarshal string into Go struct field/);
@@ -292,7 +305,7 @@ describe('trusted identity matching at verification time', () => {
   it('a leaf subject notation cannot parse never matches', () => {
     assert.equal(
       trustedIdentityError(policy(['x509.subject: C=US,ST=WA,O=Org']), 'CN=x,O=Org,C=US'),
-      `error while parsing the certificate subject from the digital signature. error : "distinguished name (DN) \\"CN=x,O=Org,C=US\\" has no mandatory RDN attribute for \\"ST\\", it must contain 'C', 'ST', and 'O' RDN attributes at a minimum"`,
+      `error while parsing the certificate subject from the digital signature. error : "distinguished name (DN) \\"CN=x,O=Org,C=US\\" has no mandatory RDN attribute for \\"ST\\", it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum"`,
     );
     assert.match(trustedIdentityError(policy(['x509.subject: C=US,ST=WA,O=Org']), 'O=Org,ST=WA,C=US,1.2.3=#130178')!, /notation does not support x509.subject identities containing/);
   });

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, symlink, writeFile, utimes } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, symlink, truncate, writeFile, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate, webcrypto } from 'node:crypto';
@@ -10,6 +11,7 @@ import { backgroundContext, type Context } from '../../../src/context.js';
 import { RatifyError } from '../../../src/errors.js';
 import {
   CertFileCache,
+  MAX_CERT_FILE_BYTES,
   NotationTrustStore,
   RatifyTrustStore,
   TrustStoreError,
@@ -50,6 +52,8 @@ async function makeCert(opts: {
   /** Signing key; defaults to the certificate's own (self-signed). */
   signer?: KeyPair;
   alg?: object;
+  /** Validity end (default: a day from now). */
+  notAfter?: Date;
 }): Promise<MadeCert> {
   const alg = opts.alg ?? EC;
   const own = await keys(alg);
@@ -64,7 +68,7 @@ async function makeCert(opts: {
     signingKey: (opts.signer ?? own).privateKey,
     signingAlgorithm: alg as never,
     notBefore: new Date(Date.now() - 3600_000),
-    notAfter: new Date(Date.now() + 86400_000),
+    notAfter: opts.notAfter ?? new Date(Date.now() + 86400_000),
     extensions,
   });
   return { pem: `${cert.toString('pem')}\n`, der: Buffer.from(cert.rawData), keys: own };
@@ -197,7 +201,50 @@ describe('parseCertificates (notation-core-go ReadCertificateFile)', () => {
   });
 });
 
+describe('parseCertificates: Go encoding/pem and x509.ParseCertificate rules (compared with notation-core-go v1.2.0)', () => {
+  const body = () => pki.root.pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').trim();
+  it('only spaces, tabs, CR and LF may break the base64 body', () => {
+    const lines = body().split('\n');
+    const withFormFeed = `-----BEGIN CERTIFICATE-----\n${lines[0]}\n\f${lines.slice(1).join('\n')}\n-----END CERTIFICATE-----\n`;
+    assert.throws(() => parseCertificates(Buffer.from(withFormFeed)), /x509: malformed certificate/);
+    const withBlanks = `-----BEGIN CERTIFICATE-----\n${lines.map((l) => ` \t${l}`).join('\n')}\n-----END CERTIFICATE-----\n`;
+    assert.equal(parseCertificates(Buffer.from(withBlanks)).length, 1);
+  });
+  it('a BEGIN line may end in blanks, and an unmatched BEGIN before a block is skipped', () => {
+    assert.equal(parseCertificates(Buffer.from(pki.root.pem.replace('CERTIFICATE-----\n', 'CERTIFICATE-----  \n'))).length, 1);
+    assert.equal(parseCertificates(Buffer.from(`-----BEGIN CERTIFICATE-----\n${pki.root.pem}`)).length, 1);
+  });
+  it('a BEGIN line must start a line', () => {
+    assert.throws(() => parseCertificates(Buffer.from(` ${pki.root.pem}`)), /x509: malformed certificate/);
+  });
+  it('a certificate with a negative serial number is refused', () => {
+    const der = Buffer.from(pki.root.der);
+    const at = der.indexOf(Buffer.from('a003020102', 'hex')) + 5; // version [0] v3, then the serial INTEGER
+    assert.equal(der[at], 0x02);
+    der[at + 2] = der[at + 2]! | 0x80;
+    assert.throws(() => parseCertificates(der), /x509: negative serial number/);
+  });
+  it('a PEM block holding a certificate plus trailing bytes is refused', () => {
+    const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.concat([pki.root.der, Buffer.from([0, 0])]).toString('base64')}\n-----END CERTIFICATE-----\n`;
+    assert.throws(() => parseCertificates(Buffer.from(pem)), /x509: trailing data/);
+  });
+});
+
 describe('CertFileCache', () => {
+  it('refuses what is not a regular file instead of reading it (a FIFO would block forever)', async () => {
+    const d = await freshDir();
+    const f = join(d, 'fifo.crt');
+    execFileSync('mkfifo', [f]);
+    await assert.rejects(new CertFileCache().read(f), /fifo\.crt is not a regular file/);
+  });
+  it('refuses a file over the size limit before reading it', async () => {
+    const d = await freshDir();
+    const f = join(d, 'big.crt');
+    await writeFile(f, '');
+    await truncate(f, MAX_CERT_FILE_BYTES + 1);
+    await assert.rejects(new CertFileCache().read(f), /big\.crt is 16777217 bytes, over the limit of 16777216/);
+  });
+
   it('re-reads a file only after it changes', async () => {
     const d = await freshDir();
     const f = join(d, 'a.pem');
@@ -270,6 +317,13 @@ describe('Ratify trust store config', () => {
     assert.throws(() => parseTrustStoreConfig({ verificationCerts: '/x' }, { rt }), (e: unknown) => e instanceof RatifyError && e.code === 'CONFIG_INVALID');
   });
   it('an empty object means no cert stores', () => assert.deepEqual(parseCertStores({}), {}));
+  it('store names are plain keys, "__proto__" included', () => {
+    const stores = parseCertStores(JSON.parse('{"ca":{"__proto__":["kmp1"]}}'));
+    assert.deepEqual(Object.entries(stores.ca ?? {}), [['__proto__', ['kmp1']]]);
+  });
+  it('inner texts are Ratify\'s', () => {
+    assert.throws(() => parseCertStores({ ca: ['kmp'] }), (e: unknown) => e instanceof RatifyError && e.errorReason === 'the verificationCertStores configuration is invalid: {"ca":["kmp"]}');
+  });
 });
 
 // ---------------------------------------------------------------- Ratify store
@@ -411,6 +465,16 @@ describe('RatifyTrustStore: verificationCertStores (key management providers)', 
     });
   });
 
+  it('a store name that is also an Object property ("constructor", "toString") is just a name: not configured, so the paths', async () => {
+    const d = await freshDir();
+    await writeFile(join(d, 'root.pem'), pki.root.pem);
+    const config = parseTrustStoreConfig({ verificationCerts: [d], verificationCertStores: { ca: { other: ['kmp'] } } }, { rt });
+    const store = new RatifyTrustStore(config, { keyManagement: fakeKmp({}).lookup });
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      assert.deepEqual((await store.getCertificates('ca', name, ctx)).map(cn), ['Test Root'], name);
+    }
+  });
+
   it('leaf-only provider certificates are filtered to nothing', async () => {
     const { lookup } = fakeKmp({ kmp: [pki.leaf] });
     const config = parseTrustStoreConfig({ verificationCertStores: { ca: { s: ['kmp'] } } }, { rt });
@@ -487,6 +551,17 @@ describe('NotationTrustStore (x509/<type>/<name>/)', () => {
     );
   });
 
+  it('a FIFO in a store is refused, not read (notation would block on it)', async () => {
+    const { root, dir } = await storeWith('ca', 'fifo', { 'root.crt': pki.root.pem });
+    execFileSync('mkfifo', [join(dir, 'zz.crt')]);
+    await assert.rejects(new NotationTrustStore(root).getCertificates('ca', 'fifo', ctx), (e: unknown) => {
+      assert.ok(e instanceof TrustStoreError);
+      assert.equal(e.detail, 'failed to read the trusted certificate zz.crt in trust store fifo of type ca');
+      assert.match((e.inner as Error).message, /zz\.crt is not a regular file/);
+      return true;
+    });
+  });
+
   it('a symlinked store directory is refused', async () => {
     const { root, dir } = await storeWith('ca', 'real', { 'root.crt': pki.root.pem });
     await symlink(dir, join(root, 'x509', 'ca', 'alias'));
@@ -511,6 +586,14 @@ describe('NotationTrustStore (x509/<type>/<name>/)', () => {
     // the same certificates are fine in a ca store (CA or self-signed is enough there)
     const ca = await storeWith('ca', 'fine', { 'a.crt': pki.selfSignedLeaf.pem, 'b.crt': pki.notSelfIssued.pem, 'c.crt': pki.sha1Root.pem });
     assert.equal((await new NotationTrustStore(ca.root).getCertificates('ca', 'fine', ctx)).length, 3);
+  });
+
+  it('an expired root loads: notation checks validity when verifying a chain, not when loading a store', async () => {
+    const expired = await makeCert({ subject: 'CN=Old Root', ca: true, notAfter: new Date(Date.now() - 60_000) });
+    const ca = await storeWith('ca', 'old', { 'old.crt': expired.pem });
+    assert.equal((await new NotationTrustStore(ca.root).getCertificates('ca', 'old', ctx)).length, 1);
+    const tsa = await storeWith('tsa', 'old', { 'old.crt': expired.pem });
+    assert.equal((await new NotationTrustStore(tsa.root).getCertificates('tsa', 'old', ctx)).length, 1);
   });
 
   it('caches a store until one of its files changes', async () => {

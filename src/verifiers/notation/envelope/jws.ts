@@ -3,8 +3,8 @@ import type { SignatureAlgorithm } from '../../../crypto/x509/keyspec.js';
 import { parseCertificates, parseLeaf } from './chain.js';
 import { verifyEcdsaRaw, verifyRsaPss, type Hash } from './crypto.js';
 import { integrity, invalidSignature, malformed } from './errors.js';
-import { Base64Error, decodeRawURL, decodeStd } from './gobase64.js';
-import { jsonKind, JsonSyntaxError, parseJson, toPlain, type JsonObject, type JsonValue } from './gojson.js';
+import { Base64Error, decodeRawURL, decodeStd } from '../../../crypto/encoding/gobase64.js';
+import { jsonKind, JsonSyntaxError, parseJson, toPlain, type JsonObject, type JsonValue } from '../../../crypto/encoding/gojson.js';
 import { parseRFC3339 } from './time.js';
 import {
   HEADER,

@@ -2,7 +2,7 @@ import { parseDescriptor, type Descriptor } from '../../../oci/descriptor.js';
 import { RatifyError } from '../../../errors.js';
 import { goQuote } from '../../../crypto/x509/gofmt.js';
 import { invalidSignature } from './errors.js';
-import { parseJson, toPlain, type JsonValue } from './gojson.js';
+import { parseJson, toPlain, type JsonValue } from '../../../crypto/encoding/gojson.js';
 import { MEDIA_TYPE_PAYLOAD_V1, type SignatureEnvelope } from './types.js';
 
 export interface NotationPayload {

@@ -6,6 +6,7 @@
  * unseen there. Every unknown key is reported, with the closest known one.
  */
 import { closest, formatPath, parsePath, type RawIssue } from '../../../config/issues.js';
+import { setOwn } from '../../../crypto/encoding/gojson.js';
 import { TrustPolicyError } from './errors.js';
 import { validateTrustPolicyDocument } from './validate.js';
 import type { SignatureVerification, TrustPolicy, TrustPolicyDocument } from './types.js';
@@ -67,7 +68,7 @@ function strList(v: unknown, struct: string, path: string): string[] {
 function decodeSignatureVerification(v: unknown, path: string, unknown: Unknowns): SignatureVerification {
   const sv: SignatureVerification = { level: '', override: {}, verifyTimestamp: '' };
   if (v === null || v === undefined) return sv;
-  if (!isObject(v)) throw typeError(v, 'OCITrustPolicy', path, 'trustpolicy.SignatureVerification');
+  if (!isObject(v)) throw typeError(v, 'TrustPolicy', path, 'trustpolicy.SignatureVerification');
   eachField(v, ['level', 'override', 'verifyTimestamp'], path, unknown, (field, value) => {
     const at = `${path}.${field}`;
     if (field === 'level') sv.level = str(value, sv.level, 'SignatureVerification', at);
@@ -79,7 +80,7 @@ function decodeSignatureVerification(v: unknown, path: string, unknown: Unknowns
     } else {
       const override: Record<string, string> = {};
       for (const [k, a] of Object.entries(value)) {
-        override[k] = str(a, '', 'SignatureVerification', at, 'trustpolicy.ValidationAction');
+        setOwn(override, k, str(a, '', 'SignatureVerification', at, 'trustpolicy.ValidationAction'));
       }
       sv.override = override;
     }
@@ -96,13 +97,13 @@ function decodeStatement(v: unknown, path: string, unknown: Unknowns): TrustPoli
     trustedIdentities: [],
   };
   if (v === null) return p;
-  if (!isObject(v)) throw typeError(v, 'OCIDocument', path, 'trustpolicy.OCITrustPolicy');
+  if (!isObject(v)) throw typeError(v, 'Document', path, 'trustpolicy.TrustPolicy');
   const fields = ['name', 'signatureVerification', 'trustStores', 'trustedIdentities', 'registryScopes'] as const;
   eachField(v, fields, path, unknown, (field, value) => {
     const at = `${path}.${field}`;
     switch (field) {
       case 'name':
-        p.name = str(value, p.name, 'OCITrustPolicy', at);
+        p.name = str(value, p.name, 'TrustPolicy', at);
         break;
       case 'signatureVerification':
         p.signatureVerification = decodeSignatureVerification(value, at, unknown);
@@ -110,7 +111,7 @@ function decodeStatement(v: unknown, path: string, unknown: Unknowns): TrustPoli
       case 'trustStores':
       case 'trustedIdentities':
       case 'registryScopes':
-        p[field] = strList(value, 'OCITrustPolicy', at);
+        p[field] = strList(value, 'TrustPolicy', at);
         break;
     }
   });
@@ -138,12 +139,12 @@ function decode(raw: unknown, unknown: Unknowns): TrustPolicyDocument {
   const doc: TrustPolicyDocument = { version: '', trustPolicies: [] };
   if (raw === null || raw === undefined) return doc;
   const root = 'trustPolicyDoc';
-  if (!isObject(raw)) throw typeError(raw, 'NotationPluginVerifierConfig', root, 'trustpolicy.OCIDocument');
+  if (!isObject(raw)) throw typeError(raw, 'NotationPluginVerifierConfig', root, 'trustpolicy.Document');
   eachField(raw, ['version', 'trustPolicies'], root, unknown, (field, value) => {
     const at = `${root}.${field}`;
-    if (field === 'version') doc.version = str(value, doc.version, 'OCIDocument', at);
+    if (field === 'version') doc.version = str(value, doc.version, 'Document', at);
     else if (value === null) doc.trustPolicies = [];
-    else if (!Array.isArray(value)) throw typeError(value, 'OCIDocument', at, '[]trustpolicy.OCITrustPolicy');
+    else if (!Array.isArray(value)) throw typeError(value, 'Document', at, '[]trustpolicy.TrustPolicy');
     else doc.trustPolicies = value.map((s, i) => decodeStatement(s, `${at}[${i}]`, unknown));
   });
   return doc;
@@ -180,3 +181,4 @@ export function loadTrustPolicyDocument(raw: unknown): TrustPolicyDocument {
 export function trustPolicyFromVerifierConfig(entry: Record<string, unknown>): TrustPolicyDocument {
   return loadTrustPolicyDocument(entry.trustPolicyDoc);
 }
+

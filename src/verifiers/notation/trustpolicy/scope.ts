@@ -80,7 +80,7 @@ export function artifactPathFromReference(artifactReference: string): string {
   const at = artifactReference.lastIndexOf('@');
   if (at < 0) {
     throw new NoApplicableTrustPolicyError(
-      `artifact URI ${goQuote(artifactReference)} could not be parsed, make sure it is the fully qualified OCI artifact URI without the scheme/protocol. e.g domain.com:80/my/repository@sha256:digest`,
+      `artifact URI ${goQuote(artifactReference)} could not be parsed, make sure it is the fully qualified oci artifact URI without the scheme/protocol. e.g domain.com:80/my/repository@sha256:digest`,
     );
   }
   const path = artifactReference.slice(0, at);
@@ -114,7 +114,7 @@ export function applicableTrustPolicy(doc: TrustPolicyDocument, artifactReferenc
   const policy = trustPolicyForRepository(doc, path);
   if (policy === undefined) {
     throw new NoApplicableTrustPolicyError(
-      `artifact ${goQuote(artifactReference)} has no applicable trust policy. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: ${TRUST_POLICY_LINK}`,
+      `artifact ${goQuote(artifactReference)} has no applicable trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: ${TRUST_POLICY_LINK}`,
     );
   }
   return policy;

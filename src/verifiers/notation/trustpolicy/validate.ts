@@ -1,6 +1,6 @@
 /**
- * notation-go `OCIDocument.Validate()` (v1.3): the whole document, in notation's order, each failure
- * a TrustPolicyError carrying notation's exact text.
+ * notation-go v1.3.0 `Document.Validate()` (the version Ratify v1.4.4 builds with): the whole
+ * document, in notation's order, each failure a TrustPolicyError carrying notation's exact text.
  */
 import { goQuote } from '../../../crypto/dn.js';
 import { isTrustStoreType, isValidStoreName } from '../truststore/types.js';
@@ -16,7 +16,7 @@ const SUPPORTED_VERSIONS = ['1.0'];
 export function validateTrustPolicyDocument(doc: TrustPolicyDocument): void {
   if (doc.version === '') {
     throw new TrustPolicyError(
-      'trust policy document is missing or has empty version, it must be specified',
+      'trust policy document has empty version, version must be specified',
       'version',
       'version',
     );
@@ -31,9 +31,7 @@ export function validateTrustPolicyDocument(doc: TrustPolicyDocument): void {
       'trustPolicies',
     );
   }
-  doc.trustPolicies.forEach((statement, i) => validateStatement(statement, `trustPolicies[${i}]`));
-  validateRegistryScopes(doc);
-  // notation checks name uniqueness last, after every statement and scope passed.
+  // Statement by statement: a name already used, then the statement's own rules; scopes last.
   const seen = new Set<string>();
   doc.trustPolicies.forEach((statement, i) => {
     if (seen.has(statement.name)) {
@@ -43,12 +41,29 @@ export function validateTrustPolicyDocument(doc: TrustPolicyDocument): void {
         `trustPolicies[${i}].name`,
       );
     }
+    validateStatement(statement, `trustPolicies[${i}]`);
     seen.add(statement.name);
   });
+  validateRegistryScopes(doc);
 }
 
-/** notation-go `validateCore`: name, signatureVerification, and trust stores + identities for the level. */
+/** notation wraps every error of a statement's own rules (`validatePolicyCore`) so. */
+const CORE_PREFIX = 'trust policy: ';
+
+function coreError(e: TrustPolicyError): TrustPolicyError {
+  return new TrustPolicyError(CORE_PREFIX + e.detail, e.rule, e.field);
+}
+
+/** notation-go `validatePolicyCore`: name, signatureVerification, and trust stores + identities for the level. */
 function validateStatement(statement: TrustPolicy, field: string): void {
+  try {
+    validateCore(statement, field);
+  } catch (e) {
+    throw e instanceof TrustPolicyError ? coreError(e) : e;
+  }
+}
+
+function validateCore(statement: TrustPolicy, field: string): void {
   if (statement.name === '') {
     throw new TrustPolicyError(
       'a trust policy statement is missing a name, every statement requires a name',

@@ -1,81 +1,57 @@
 /**
  * Reading certificate files the way notation-core-go `x509.ReadCertificateFile` does, with a cache so
  * that per-request verification does not re-read and re-parse unchanged files.
- *
- * This is a private loader for the trust stores (the shared x509 module is written in parallel);
- * it uses node:crypto's X509Certificate, which is also the certificate type the stores return.
  */
-import { X509Certificate } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import type { X509Certificate } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { RatifyError } from '../../../errors.js';
+import { readCertificates } from '../../../crypto/x509/parse.js';
 
 /**
- * PEM blocks as Go's pem.Decode finds them: `-----BEGIN` at the start or after a newline, and
- * nothing but whitespace after the END line.
+ * A trust store file holds a few certificates (a CA bundle is a few hundred KB); notation reads
+ * any size, we refuse more than this rather than read an arbitrary file into memory.
  */
-const PEM_BLOCK = /(?:^|\n)-----BEGIN ([^\n]*?)-----\r?\n([\s\S]*?)(?:\r?\n)?-----END \1-----[ \t\r]*(?=\n|$)/g;
-const BASE64_BODY = /^[A-Za-z0-9+/=\s]*$/;
+export const MAX_CERT_FILE_BYTES = 16 * 1024 * 1024;
 
-function malformed(): Error {
-  return new Error('x509: malformed certificate');
-}
-
-/** One DER element's total length, or throws when the data is not a well-formed SEQUENCE. */
-function derElementLength(der: Uint8Array, pos: number): number {
-  if (pos + 2 > der.length || der[pos] !== 0x30) throw malformed();
-  let len = der[pos + 1]!;
-  let header = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || pos + 2 + n > der.length) throw malformed();
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + der[pos + 2 + i]!;
-    header += n;
-  }
-  if (pos + header + len > der.length) throw malformed();
-  return header + len;
-}
-
-function parseOneDer(der: Uint8Array): X509Certificate {
-  // Go's ParseCertificate rejects trailing bytes; node would silently ignore them.
-  if (derElementLength(der, 0) !== der.length) throw new Error('x509: trailing data');
-  try {
-    return new X509Certificate(der);
-  } catch {
-    throw malformed();
-  }
-}
-
-/** Body of a PEM block minus RFC 1421 headers (`Key: value` lines before a blank line). */
-function pemBody(body: string): string | undefined {
-  let text = body;
-  const blank = text.search(/\r?\n\r?\n/);
-  if (blank >= 0 && text.slice(0, blank).includes(':')) text = text.slice(blank);
-  return BASE64_BODY.test(text) ? text.replace(/\s+/g, '') : undefined;
-}
+/** Go's x509 error text of a certificate parse failure (the cache keeps these: they are properties of the content). */
+class CertificateParseError extends Error {}
 
 /**
- * notation-core-go `parseCertificates`: every PEM block is parsed as a certificate (whatever its
- * type label); data without any PEM block is parsed as one or more concatenated DER certificates.
- * Empty input yields no certificates and no error.
+ * notation-core-go `parseCertificates` (crypto/x509 readCertificates): PEM blocks as Go's
+ * pem.Decode finds them (whatever their type label), else concatenated DER; each certificate
+ * must pass Go's x509.ParseCertificate. Empty input yields no certificates and no error.
  */
 export function parseCertificates(data: Uint8Array): X509Certificate[] {
-  const text = Buffer.from(data).toString('latin1');
-  const certs: X509Certificate[] = [];
-  let sawBlock = false;
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    const body = pemBody(m[2]!);
-    // pem.Decode skips a block whose body does not decode and keeps looking.
-    if (body === undefined) continue;
-    sawBlock = true;
-    certs.push(parseOneDer(Buffer.from(body, 'base64')));
+  try {
+    return readCertificates(data).map((c) => c.node);
+  } catch (e) {
+    // Go's words only: OpenSSL's reason ("PEM routines::no start line" for DER) would mislead.
+    const why = e instanceof RatifyError ? e.detail : e instanceof Error ? e.message : '';
+    throw new CertificateParseError(why.startsWith('x509: malformed certificate') || !why.startsWith('x509:') ? 'x509: malformed certificate' : why);
   }
-  if (sawBlock) return certs;
-  for (let pos = 0; pos < data.length; ) {
-    const n = derElementLength(data, pos);
-    certs.push(parseOneDer(data.subarray(pos, pos + n)));
-    pos += n;
+}
+
+/** Refuses what is not a regular file of at most MAX_CERT_FILE_BYTES (a FIFO or device would block or never end). */
+function checkFile(path: string, st: Stats): void {
+  if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+  if (st.size > MAX_CERT_FILE_BYTES) throw new Error(`${path} is ${st.size} bytes, over the limit of ${MAX_CERT_FILE_BYTES} for a certificate file`);
+}
+
+const statKey = (st: Stats) => `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+
+async function readCertFile(path: string): Promise<{ key: string; data: Buffer }> {
+  // O_NONBLOCK: should the path have become a FIFO since it was checked, open must not wait for a writer.
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await handle.stat();
+    checkFile(path, st);
+    const data = await handle.readFile();
+    if (data.length > MAX_CERT_FILE_BYTES) throw new Error(`${path} grew over the limit of ${MAX_CERT_FILE_BYTES} bytes while being read`);
+    return { key: statKey(st), data };
+  } finally {
+    await handle.close();
   }
-  return certs;
 }
 
 interface CacheEntry {
@@ -96,15 +72,17 @@ export class CertFileCache {
   /** The certificates in `path`; throws the read or parse error (cached until the file changes). */
   async read(path: string): Promise<X509Certificate[]> {
     const st = await stat(path);
-    const key = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    checkFile(path, st);
+    const key = statKey(st);
     let entry = this.entries.get(path);
     if (!entry || entry.key !== key) {
-      entry = { key };
+      const file = await readCertFile(path);
+      entry = { key: file.key };
       try {
-        entry.certs = parseCertificates(await readFile(path));
+        entry.certs = parseCertificates(file.data);
       } catch (e) {
-        // A read error (e.g. permissions) is not cached: it is not a property of the content.
-        if (!(e instanceof Error) || !e.message.startsWith('x509:')) throw e;
+        // Only parse failures are cached; read errors (e.g. permissions) are not properties of the content.
+        if (!(e instanceof CertificateParseError)) throw e;
         entry.error = e;
       }
       this.remember(path, entry);

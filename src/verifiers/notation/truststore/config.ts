@@ -4,6 +4,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import type { RuntimeEnv } from '../../../config/load.js';
+import { setOwn } from '../../../crypto/encoding/gojson.js';
 import { RatifyError } from '../../../errors.js';
 import { isTrustStoreType, type TrustStoreType } from './types.js';
 
@@ -92,22 +93,18 @@ export function parseCertStores(raw: unknown): CertStoresByType {
     byType = { ca: raw };
   }
   const out: CertStoresByType = {};
-  const fail = (why: string) =>
+  // Ratify newCertStoreByType's error, which prints the configuration after legacy normalisation.
+  const fail = () =>
     configError(
       `Failed to create the trust store from the verificationCertStores parameter in Notation Verifier configuration: ${show(raw)}`,
-      new Error(why),
+      new Error(`the verificationCertStores configuration is invalid: ${show(byType)}`),
     );
   for (const [type, stores] of Object.entries(byType)) {
-    if (!isObject(stores)) throw fail(`certStores: ${show(stores)} assertion to type verificationCertStores failed`);
+    if (!isObject(stores)) throw fail();
     const named: Record<string, string[]> = {};
     for (const [storeName, providers] of Object.entries(stores)) {
-      if (!Array.isArray(providers)) {
-        throw fail(`certProviderList: ${show(providers)} assertion to type []interface{} failed`);
-      }
-      named[storeName] = providers.map((p) => {
-        if (typeof p !== 'string') throw fail(`certProvider: ${show(p)} assertion to type string failed`);
-        return p;
-      });
+      if (!Array.isArray(providers) || providers.some((p) => typeof p !== 'string')) throw fail();
+      setOwn(named, storeName, providers as string[]);
     }
     out[type as TrustStoreType] = named;
   }

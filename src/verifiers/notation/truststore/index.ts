@@ -1,7 +1,7 @@
 /** Notation trust stores: Ratify's config-driven store and notation's directory layout. */
 export * from './types.js';
 export { TrustStoreError } from './errors.js';
-export { CertFileCache, defaultCertFileCache, parseCertificates } from './certfile.js';
+export { CertFileCache, MAX_CERT_FILE_BYTES, defaultCertFileCache, parseCertificates } from './certfile.js';
 export { isCA, isSelfSigned, isCAOrSelfSigned, rootCAError } from './certinfo.js';
 export {
   defaultCertsDir,

@@ -49,13 +49,19 @@ export class RatifyTrustStore implements X509TrustStore {
     // Verification asks for the same stores on every signature: reuse the answer for a moment
     // instead of walking and statting the certificate paths each time. Key providers are
     // per-namespace and may change, so only path-based answers are kept.
-    const fromPaths = (this.config.certStores[type]?.[namedStore] ?? []).length === 0;
+    const fromPaths = this.providersOf(type, namedStore).length === 0;
     const key = `${type}:${namedStore}`;
     const hit = fromPaths ? this.recent.get(key) : undefined;
     if (hit && hit.until > Date.now()) return hit.certs;
     const certs = await this.filtered(type, namedStore, ctx);
     if (fromPaths) this.recent.set(key, { until: Date.now() + (this.opts.freshnessMs ?? 1000), certs });
     return certs;
+  }
+
+  /** Ratify GetCertGroup: the providers configured for the store, own keys only ("constructor" is a store name too). */
+  private providersOf(type: TrustStoreType, namedStore: string): readonly string[] {
+    const stores = this.config.certStores[type];
+    return stores !== undefined && Object.hasOwn(stores, namedStore) ? (stores[namedStore] ?? []) : [];
   }
 
   private async filtered(type: TrustStoreType, namedStore: string, ctx: Context): Promise<X509Certificate[]> {
@@ -73,7 +79,7 @@ export class RatifyTrustStore implements X509TrustStore {
   /** Ratify `getCertificatesInternal`: KMP certificates for the named store, else all path certificates. */
   private async unfiltered(type: TrustStoreType, namedStore: string, ctx: Context): Promise<X509Certificate[]> {
     const log = this.opts.log ?? ctx.log;
-    const providers = this.config.certStores[type]?.[namedStore] ?? [];
+    const providers = this.providersOf(type, namedStore);
     if (providers.length === 0) {
       const all: X509Certificate[] = [];
       for (const path of this.config.certPaths) all.push(...(await certificatesFromPath(path, this.files, log)));

@@ -1,4 +1,4 @@
-import { goQuote } from '../../../crypto/x509/gofmt.js';
+import { goQuote } from '../x509/gofmt.js';
 
 /**
  * A strict JSON reader for untrusted envelopes. Syntax errors use Go encoding/json's texts
@@ -313,4 +313,12 @@ export function toPlain(v: JsonValue): unknown {
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, toPlain(x)]));
   if (Array.isArray(v)) return v.map(toPlain);
   return v;
+}
+
+/**
+ * `obj[key] = value` for a key of a Go map decoded into a JS object: always an own property, even
+ * for "__proto__" (which plain assignment would turn into a prototype change, losing the entry).
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -101,3 +101,13 @@ export function decodeStd(s: string | Uint8Array): Buffer {
   }
   return decode(bytesOf(s), STD_MAP, true);
 }
+
+/**
+ * Any of Go's four standard encodings (StdEncoding, URLEncoding and their WithPadding(NoPadding)
+ * forms), DecodeString semantics.
+ */
+export function decodeGo(s: string | Uint8Array, alphabet: 'std' | 'url', padded: boolean): Buffer {
+  if (alphabet === 'std' && padded) return decodeStd(s);
+  if (alphabet === 'url' && !padded) return decodeRawURL(s);
+  return decode(bytesOf(s), alphabet === 'std' ? STD_MAP : URL_MAP, padded);
+}
