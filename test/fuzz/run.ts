@@ -3,12 +3,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import { projectRoot } from '../harness/vectors.js';
 import { bundleTarget } from './engine/bundle.js';
 import { ensureJazzer } from './engine/jazzer.js';
 import type { EngineStats } from './engine/adapter.js';
 import { loadTarget, targetNames } from './targets.js';
+import { runOne } from './replay.js';
 
 /**
  * `npm run fuzz -- <target>|all|list [--runs N] [--seed S]`: runs Jazzer.js (libFuzzer) on a
@@ -17,7 +18,7 @@ import { loadTarget, targetNames } from './targets.js';
  * with no finding.
  */
 
-const USAGE = `usage: npm run fuzz -- <target>|all|list [--runs N] [--seed S] [--max-len N] [--rss-mb N] [--timeout-ms N] [--verbose]`;
+const USAGE = `usage: npm run fuzz -- <target>|all|list [--runs N] [--seed S] [--max-len N] [--rss-mb N] [--timeout-ms N] [--verbose]\n       npm run fuzz -- <target> --replay <file>   (one input in-process, with the full stack of a finding)`;
 
 interface Options {
   runs: number;
@@ -148,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
       'rss-mb': { type: 'string' },
       'timeout-ms': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      replay: { type: 'string' },
     },
   });
   const [what] = positionals;
@@ -157,6 +159,16 @@ async function main(argv: string[]): Promise<number> {
   }
   if (what === 'list') {
     for (const n of targetNames()) process.stdout.write(`${n}\t${(await loadTarget(n)).description}\n`);
+    return 0;
+  }
+  if (values.replay !== undefined) {
+    try {
+      await runOne(await loadTarget(what), readFileSync(values.replay));
+    } catch (e) {
+      process.stderr.write(`FINDING ${what}: ${values.replay}\n${inspect(e, { depth: 8 })}\n`);
+      return 1;
+    }
+    process.stdout.write(`${what}: ${values.replay} is a clean accept or reject\n`);
     return 0;
   }
   const o: Options = {
@@ -181,7 +193,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n${USAGE}\n`);
     process.exit(2);
   },
 );

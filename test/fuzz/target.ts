@@ -39,13 +39,33 @@ function isAllowed(e: unknown, allowed: readonly ErrorClass[]): boolean {
   return allowed.some((c) => e instanceof c);
 }
 
+/** V8's texts for programming errors: seen inside a typed rejection, they mean a crash was wrapped. */
+const ENGINE_ERROR = /Cannot read properties of|is not a function|is not iterable|Maximum call stack size exceeded|Cannot destructure|Invalid array length|Invalid typed array length/;
+
+/**
+ * Parsers that wrap every exception in their own error class still must not crash inside:
+ * a TypeError/RangeError/ReferenceError in the cause chain (or its text in the message) of a
+ * clean rejection is a finding too.
+ */
+function hiddenCrash(e: unknown): Finding | undefined {
+  for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 16; cur = cur.cause, depth++) {
+    if (cur instanceof TypeError || cur instanceof RangeError || cur instanceof ReferenceError) {
+      return new Finding(`rejection wraps ${cur.name}: ${cur.message}`, { cause: e });
+    }
+    if (ENGINE_ERROR.test(cur.message)) return new Finding(`rejection text shows a JavaScript error: ${cur.message}`, { cause: e });
+  }
+  return undefined;
+}
+
 /** Runs fn; returns its value, or undefined for an allowed rejection; throws a Finding otherwise. */
 export function rejectsOnlyWith<T>(allowed: readonly ErrorClass[], fn: () => T): T | undefined {
   try {
     return fn();
   } catch (e) {
-    if (isAllowed(e, allowed)) return undefined;
-    throw unexpected(e, allowed);
+    if (!isAllowed(e, allowed)) throw unexpected(e, allowed);
+    const hidden = hiddenCrash(e);
+    if (hidden) throw hidden;
+    return undefined;
   }
 }
 
@@ -53,8 +73,10 @@ export async function rejectsOnlyWithAsync<T>(allowed: readonly ErrorClass[], fn
   try {
     return await fn();
   } catch (e) {
-    if (isAllowed(e, allowed)) return undefined;
-    throw unexpected(e, allowed);
+    if (!isAllowed(e, allowed)) throw unexpected(e, allowed);
+    const hidden = hiddenCrash(e);
+    if (hidden) throw hidden;
+    return undefined;
   }
 }
 
