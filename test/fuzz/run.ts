@@ -96,6 +96,9 @@ export async function fuzzTarget(name: string, o: Options): Promise<RunSummary> 
     env: { ...process.env, RATIFY_FUZZ_STATS: statsFile, RATIFY_FUZZ_SLOW_MS: String(o.timeoutMs) },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
+  // The engine must not outlive the driver (Ctrl-C, a CI timeout).
+  const stop = () => child.kill('SIGKILL');
+  process.once('SIGINT', stop).once('SIGTERM', stop);
   let executed = 0;
   let perSecond = 0;
   let peakRss = 0;
@@ -110,6 +113,7 @@ export async function fuzzTarget(name: string, o: Options): Promise<RunSummary> 
     if (o.verbose || !/^#\d+\s+(NEW|REDUCE)\s/.test(line)) process.stderr.write(`${line}\n`);
   });
   const exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  process.off('SIGINT', stop).off('SIGTERM', stop);
   const seconds = (Date.now() - started) / 1000;
   const stats: Partial<EngineStats> = existsSync(statsFile) ? (JSON.parse(readFileSync(statsFile, 'utf8')) as EngineStats) : {};
   const runs = executed || stats.runs || 0;

@@ -44,17 +44,21 @@ const ENGINE_ERROR = /Cannot read properties of|is not a function|is not iterabl
 
 /**
  * Parsers that wrap every exception in their own error class still must not crash inside:
- * a TypeError/RangeError/ReferenceError in the cause chain (or its text in the message) of a
- * clean rejection is a finding too.
+ * a TypeError/RangeError/ReferenceError in the cause chain (or its text in a message) of a
+ * clean rejection is a finding too. One raised inside a package (its top frame under
+ * node_modules) that our code deliberately contains, as the Sigstore wrappers do, is not ours.
  */
-function hiddenCrash(e: unknown): Finding | undefined {
-  for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 16; cur = cur.cause, depth++) {
-    if (cur instanceof TypeError || cur instanceof RangeError || cur instanceof ReferenceError) {
-      return new Finding(`rejection wraps ${cur.name}: ${cur.message}`, { cause: e });
-    }
-    if (ENGINE_ERROR.test(cur.message)) return new Finding(`rejection text shows a JavaScript error: ${cur.message}`, { cause: e });
+export function hiddenCrash(e: unknown): Finding | undefined {
+  const chain: Error[] = [];
+  for (let cur: unknown = e; cur instanceof Error && chain.length < 16; cur = cur.cause) chain.push(cur);
+  const engine = chain.find((c) => c instanceof TypeError || c instanceof RangeError || c instanceof ReferenceError);
+  if (engine) {
+    const top = (engine.stack ?? '').split('\n').find((l) => l.trimStart().startsWith('at '));
+    if (top?.includes('/node_modules/')) return undefined;
+    return new Finding(`rejection wraps ${engine.name}: ${engine.message}`, { cause: e });
   }
-  return undefined;
+  const shown = chain.find((c) => ENGINE_ERROR.test(c.message));
+  return shown ? new Finding(`rejection text shows a JavaScript error: ${shown.message}`, { cause: e }) : undefined;
 }
 
 /** Runs fn; returns its value, or undefined for an allowed rejection; throws a Finding otherwise. */
