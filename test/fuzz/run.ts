@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,7 +18,7 @@ import { runOne } from './replay.js';
  * with no finding.
  */
 
-const USAGE = `usage: npm run fuzz -- <target>|all|list [--runs N] [--seed S] [--max-len N] [--rss-mb N] [--timeout-ms N] [--verbose]\n       npm run fuzz -- <target> --replay <file>   (one input in-process, with the full stack of a finding)`;
+const USAGE = `usage: npm run fuzz -- <target>|all|list|report [--runs N] [--seed S] [--max-len N] [--rss-mb N] [--timeout-ms N] [--verbose]\n       npm run fuzz -- <target> --replay <file>   (one input in-process, with the full stack of a finding)`;
 
 interface Options {
   runs: number;
@@ -129,6 +129,7 @@ export async function fuzzTarget(name: string, o: Options): Promise<RunSummary> 
     seed: o.seed,
   };
   writeFileSync(join(work, 'summary.json'), JSON.stringify(summary, null, 2));
+  appendFileSync(join(work, 'history.jsonl'), `${JSON.stringify(summary)}\n`);
   return summary;
 }
 
@@ -140,6 +141,24 @@ function report(s: RunSummary): string {
   ];
   for (const f of s.findings) lines.push(`  finding: ${f}\n    keep it as a regression input: cp ${f} test/fuzz/corpus/${s.target}/`);
   return lines.join('\n');
+}
+
+/** The README's table, from the longest recorded run of each target (.tmp/fuzz/<target>/history.jsonl). */
+async function markdownReport(): Promise<string> {
+  const rows = ['| Target | What is fuzzed | Inputs run | Runs/s | Findings | Slowest input | Peak RSS |', '|---|---|---:|---:|---:|---:|---:|'];
+  for (const n of targetNames()) {
+    const f = join(projectRoot(), '.tmp', 'fuzz', n, 'history.jsonl');
+    const runs = existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunSummary) : [];
+    // The longest run stands for the target (a short smoke run must not replace it).
+    const s = runs.sort((a, b) => b.runs - a.runs)[0];
+    const t = await loadTarget(n);
+    rows.push(
+      s
+        ? `| \`${n}\` | ${t.description} | ${s.runs.toLocaleString('en-US')} | ${s.runsPerSecond.toLocaleString('en-US')} | ${s.findings.length} | ${s.maxInputMs} ms | ${s.peakRssMb} MB |`
+        : `| \`${n}\` | ${t.description} | not run | | | | |`,
+    );
+  }
+  return `${rows.join('\n')}\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -160,6 +179,10 @@ async function main(argv: string[]): Promise<number> {
   if (what === undefined || positionals.length > 1) {
     process.stderr.write(`${USAGE}\ntargets: ${targetNames().join(' ')}\n`);
     return 2;
+  }
+  if (what === 'report') {
+    process.stdout.write(await markdownReport());
+    return 0;
   }
   if (what === 'list') {
     for (const n of targetNames()) process.stdout.write(`${n}\t${(await loadTarget(n)).description}\n`);
