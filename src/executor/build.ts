@@ -52,7 +52,8 @@ export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Prom
       stores,
       verifiers,
       policy,
-      ...(deps.cache ? { resultCache: deps.cache, resultCacheTtlMs: deps.resultTtlMs ?? 10_000, configHash: createHash('sha256').update(loaded.raw).digest('hex').slice(0, 16) } : {}),
+      configHash: createHash('sha256').update(loaded.raw).digest('hex').slice(0, 16),
+      ...(deps.cache ? { resultCache: deps.cache, resultCacheTtlMs: deps.resultTtlMs ?? 10_000 } : {}),
       ...(exec.verificationRequestTimeout ? { verificationRequestTimeout: exec.verificationRequestTimeout } : {}),
       ...(exec.mutationRequestTimeout ? { mutationRequestTimeout: exec.mutationRequestTimeout } : {}),
     });

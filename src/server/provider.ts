@@ -137,7 +137,9 @@ export class GatekeeperProvider {
     } catch (e) {
       return { key, error: (e as RatifyError).message };
     }
-    const cacheKey = `${namespace ? `${namespace}:` : ''}cache_ratify_verify_handler_${subject}`;
+    // Ratify's key, plus the config version: a verdict cached under one configuration (trusted
+    // identities, policy, stores) is never served after a reload to another.
+    const cacheKey = `${namespace ? `${namespace}:` : ''}cache_ratify_verify_handler_${executor.configVersion}_${subject}`;
     const cached = await this.cacheGet(cacheKey);
     if (cached) return { key, value: this.response(executor, cached, traceId) };
     const ctx: Context = { ...work(), ...(namespace ? { namespace } : {}) };
