@@ -148,7 +148,9 @@ async function markdownReport(): Promise<string> {
   const rows = ['| Target | What is fuzzed | Inputs run | Runs/s | Findings | Slowest input | Peak RSS |', '|---|---|---:|---:|---:|---:|---:|'];
   for (const n of targetNames()) {
     const f = join(projectRoot(), '.tmp', 'fuzz', n, 'history.jsonl');
+    const last = join(projectRoot(), '.tmp', 'fuzz', n, 'summary.json');
     const runs = existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunSummary) : [];
+    if (existsSync(last)) runs.push(JSON.parse(readFileSync(last, 'utf8')) as RunSummary);
     // The longest run stands for the target (a short smoke run must not replace it).
     const s = runs.sort((a, b) => b.runs - a.runs)[0];
     const t = await loadTarget(n);
