@@ -28,6 +28,7 @@ import {
   type Node,
 } from './der.js';
 import { OID } from './oids.js';
+import { goNameString, type NameAttribute } from '../x509/name.js';
 
 export interface ParsedCertificate {
   raw: Uint8Array;
@@ -198,64 +199,20 @@ function applyExtension(c: ParsedCertificate, ext: Extension): void {
   }
 }
 
-const ATTR_NAMES: Record<string, string> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.5': 'SERIALNUMBER',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.9': 'STREET',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '2.5.4.17': 'POSTALCODE',
-};
-
-// pkix.Name.ToRDNSequence order; String() then prints it last-to-first.
-const GO_ORDER = ['2.5.4.6', '2.5.4.8', '2.5.4.7', '2.5.4.9', '2.5.4.17', '2.5.4.10', '2.5.4.11', '2.5.4.3', '2.5.4.5'];
-const SINGLE_VALUED = new Set(['2.5.4.3', '2.5.4.5']);
-
 /**
- * Renders a Name exactly like Go's pkix.Name.String() for a parsed certificate: the well-known
- * attributes in Go's fixed order (one RDN per type, CN/SERIALNUMBER keeping the last value),
- * then other attributes as "oid=#hex", all printed in reverse and joined by ",".
+ * Renders a Name like Go's pkix.Name.String() for a parsed certificate, with the same renderer
+ * crypto/x509 uses (so a TSA, CRL or OCSP certificate reads exactly like a signing certificate).
  */
 export function nameToString(name: Node): string {
-  const known = new Map<string, string[]>();
-  const extra: string[] = [];
+  const attrs: NameAttribute[] = [];
   for (const rdn of children(name)) {
     for (const atv of children(rdn)) {
       const [t, v] = children(atv);
       if (!t || !v) continue;
-      const type = oid(t, 'AttributeTypeAndValue.type');
-      if (ATTR_NAMES[type]) {
-        const value = Buffer.from(content(v)).toString('utf8');
-        const list = known.get(type) ?? [];
-        if (SINGLE_VALUED.has(type)) list.splice(0, list.length, value);
-        else list.push(value);
-        known.set(type, list);
-      } else {
-        extra.push(`${type}=#${Buffer.from(raw(v)).toString('hex')}`);
-      }
+      attrs.push({ oid: oid(t, 'AttributeTypeAndValue.type'), value: Buffer.from(content(v)).toString('utf8') });
     }
   }
-  const rdns: string[] = [];
-  for (const type of GO_ORDER) {
-    const values = known.get(type);
-    if (values && values.length > 0) rdns.push(values.map((x) => `${ATTR_NAMES[type]}=${escapeDn(x)}`).join('+'));
-  }
-  rdns.push(...extra);
-  return rdns.reverse().join(',');
-}
-
-function escapeDn(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i] as string;
-    const escape =
-      ',+"\\<>;'.includes(ch) || (i === 0 && (ch === ' ' || ch === '#')) || (i === s.length - 1 && ch === ' ');
-    out += escape ? `\\${ch}` : ch;
-  }
-  return out;
+  return goNameString(attrs);
 }
 
 /** Parses a PEM bundle or a single DER certificate. */

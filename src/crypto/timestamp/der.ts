@@ -104,8 +104,10 @@ export function raw(n: Node): Uint8Array {
   return new Uint8Array(n.valueBeforeDecodeView);
 }
 
-/** Children of a constructed element. */
+/** Children of a constructed element; none for a primitive one. */
 export function children(n: Node): Node[] {
+  // A primitive OBJECT IDENTIFIER's valueBlock.value holds its sub-identifier blocks, not elements.
+  if (!n.idBlock.isConstructed) return [];
   const v = (n.valueBlock as { value?: unknown }).value;
   return Array.isArray(v) ? (v as Node[]) : [];
 }

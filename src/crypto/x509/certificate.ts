@@ -149,6 +149,13 @@ function parseUncached(input: Uint8Array): Certificate {
   }
 
   const { ekus, unknown } = extKeyUsage(extensions);
+  let publicKey: KeyObject;
+  try {
+    publicKey = node.publicKey;
+  } catch (e) {
+    // OpenSSL reads the certificate but not its SubjectPublicKeyInfo: nothing could be verified with it.
+    throw invalid(`x509: failed to parse public key: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
   return {
     der,
     node,
@@ -167,7 +174,7 @@ function parseUncached(input: Uint8Array): Certificate {
     signatureAlgorithmOid: cert.signatureAlgorithm.algorithmId,
     signatureAlgorithmParams: cert.signatureAlgorithm.algorithmParams,
     signature: Buffer.from(cert.signatureValue.valueBlock.valueHexView),
-    publicKey: node.publicKey,
+    publicKey,
     extensions,
     keyUsage: keyUsage(extensions),
     basicConstraints: basicConstraints(extensions),

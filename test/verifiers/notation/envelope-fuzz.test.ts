@@ -2,6 +2,8 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { EnvelopeError, parseEnvelope, verifyIntegrity } from '../../../src/verifiers/notation/envelope/index.js';
 import { selfSignedSigner, signCose, signJws } from '../../helpers/notation-sign.js';
+// Small deterministic PRNG (mulberry32) so failures reproduce.
+import { prng } from '../../fuzz/replay.js';
 
 /**
  * Hostile input: whatever the bytes, parsing and verification must end in an EnvelopeError
@@ -11,18 +13,6 @@ import { selfSignedSigner, signCose, signJws } from '../../helpers/notation-sign
 
 const JWS = 'application/jose+json';
 const COSE = 'application/cose';
-
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Outcome = { ok: true; payload: Buffer; signingTime: number } | { ok: false; error: EnvelopeError };
 
