@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scopesSchema } from '../stores/scope.js';
 
 /**
  * Ratify's config.json (reference §2.1). Plugin entries keep unknown keys: they belong to
@@ -6,10 +7,13 @@ import { z } from 'zod';
  */
 const pluginEntry = z.looseObject({ name: z.string().min(1, 'name is required') });
 
+/** Every store entry (built-in or plugin) may say which subjects it answers for. */
+const storeEntry = pluginEntry.extend({ scopes: scopesSchema.optional() });
+
 export const storeSection = z.looseObject({
   version: z.string().optional(),
   pluginBinDirs: z.array(z.string()).nullish(),
-  plugins: z.array(pluginEntry).min(1, 'referrer store config should have at least one store'),
+  plugins: z.array(storeEntry).min(1, 'referrer store config should have at least one store'),
 });
 
 export const verifierEntry = z.looseObject({
@@ -78,11 +82,13 @@ export const orasStoreSchema = z.looseObject({
   maxReferrers: z.number().int().positive().optional(),
   /** Keep manifests and blobs in localCachePath between runs (Ratify's local_oras_cache). */
   localCacheEnabled: z.boolean().default(true),
+  scopes: scopesSchema.optional(),
 });
 
 export const ociLayoutStoreSchema = z.looseObject({
   name: z.string(),
   path: z.string().min(1, 'path to an OCI image layout directory or .tar is required'),
+  scopes: scopesSchema.optional(),
 });
 
 /** Formats zod issues as "field.path: message" lines, for CONFIG_INVALID errors. */

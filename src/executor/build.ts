@@ -6,7 +6,8 @@ import type { LoadedConfig, RuntimeEnv } from '../config/load.js';
 import type { Logger } from '../observability/logger.js';
 import { createPolicyWithPlugins } from '../plugins/module-policy.js';
 import type { PluginVerifierDeps } from '../plugins/exec-verifier.js';
-import { createStores } from '../stores/factory.js';
+import { createStoreRouter } from '../stores/factory.js';
+import { StoreRouter } from '../stores/router.js';
 import type { ReferrerStore } from '../stores/types.js';
 import { builtinVerifiers } from '../verifiers/builtin.js';
 import type { VerifierRegistry } from '../verifiers/registry.js';
@@ -17,8 +18,12 @@ export interface BuildDeps {
   log: Logger;
   cache?: Cache;
   registry?: VerifierRegistry;
-  /** Replace the config's stores (e.g. `--oci-layout`). */
+  /** Replace the config's stores (e.g. `--oci-layout`), with the subjects each owns. */
+  router?: StoreRouter;
+  /** Replace the config's stores, each owning its default scope (embedders, tests). */
   stores?: ReferrerStore[];
+  /** Where relative layout paths in subjects resolve (the entry point's working directory). */
+  subjectBaseDir?: string;
   /** How long per-referrer verifier results stay in `cache` (server). */
   resultTtlMs?: number;
 }
@@ -35,7 +40,17 @@ export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Prom
     });
   }
   const registry = deps.registry ?? builtinVerifiers();
-  const stores = deps.stores ?? (await createStores(cfg.store, { rt: deps.rt, log: deps.log, ...(deps.cache ? { cache: deps.cache } : {}), ...(baseDir ? { baseDir } : {}) }));
+  const subjectBase = deps.subjectBaseDir !== undefined ? { baseDir: deps.subjectBaseDir } : {};
+  const given = deps.router ?? (deps.stores ? StoreRouter.fromStores(deps.stores, subjectBase) : undefined);
+  const router =
+    given ??
+    (await createStoreRouter(cfg.store, {
+      rt: deps.rt,
+      log: deps.log,
+      ...(deps.cache ? { cache: deps.cache } : {}),
+      ...(baseDir ? { baseDir } : {}),
+      ...(deps.subjectBaseDir !== undefined ? { subjectBaseDir: deps.subjectBaseDir } : {}),
+    }));
   try {
     // Plugins also get the store section (sent to exec plugins as storeConfig).
     const verifierDeps: PluginVerifierDeps = {
@@ -49,17 +64,19 @@ export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Prom
     const verifiers = await Promise.all(cfg.verifier.plugins.map((entry, i) => registry.create(entry as Record<string, unknown>, i, verifierDeps)));
     const exec = cfg.executor ?? {};
     return new Executor({
-      stores,
+      router,
       verifiers,
       policy,
-      ...(deps.cache ? { resultCache: deps.cache, resultCacheTtlMs: deps.resultTtlMs ?? 10_000, configHash: createHash('sha256').update(loaded.raw).digest('hex').slice(0, 16) } : {}),
+      // The config's hash names it in every cache key that outlives this executor.
+      configHash: createHash('sha256').update(loaded.raw).digest('hex').slice(0, 16),
+      ...(deps.cache ? { resultCache: deps.cache, resultCacheTtlMs: deps.resultTtlMs ?? 10_000 } : {}),
       ...(exec.verificationRequestTimeout ? { verificationRequestTimeout: exec.verificationRequestTimeout } : {}),
       ...(exec.mutationRequestTimeout ? { mutationRequestTimeout: exec.mutationRequestTimeout } : {}),
     });
   } catch (e) {
     // Only the stores made here: the caller's (deps.stores) are the caller's to close, and a
     // second close would replace this error (e.g. PLUGIN_NOT_FOUND) with undici's "destroyed".
-    if (!deps.stores) await Promise.all(stores.map((s) => s.close?.()));
+    if (!given) await router.close();
     throw e;
   }
 }

@@ -68,7 +68,8 @@ describe('high availability: two serve processes sharing Redis', () => {
     await writeFile(
       config,
       JSON.stringify({
-        store: { plugins: [{ name: 'oci-layout', path: join(dir, 'layout') }] },
+        // The layout answers for the registry subjects the replicas are asked about.
+        store: { plugins: [{ name: 'oci-layout', path: join(dir, 'layout'), scopes: ['localhost/app'] }] },
         policy: { plugin: { name: 'configPolicy' } },
         verifier: { plugins: [{ name: 'sbom', artifactTypes: SPDX }] },
       }),

@@ -88,6 +88,7 @@ export function registerServe(program: Command, global: () => GlobalOptions): vo
         ...(opts.certDir ? { tls: tlsFilesFrom(opts.certDir, opts.caCertFile) } : {}),
         rt,
         log,
+        subjectBaseDir: process.cwd(),
         ...(metrics ? { metrics, metricsAddr: `:${opts.metricsPort}` } : {}),
         healthAddr: opts.healthPort,
         ...(cache ? { cache, cacheTtlMs: parseDuration(opts.cacheTtl) } : {}),

@@ -189,9 +189,10 @@ export class OciLayoutStore implements ReferrerStore {
   private resolveTag(snap: Snapshot, ref: Reference): Descriptor {
     const tag = ref.tag!;
     const tagged = (name: string) => snap.index.manifests.filter((d) => d.annotations?.[REF_NAME_ANNOTATION] === name);
-    let matches = tagged(tag);
-    // Layouts written by `oras copy` may record the full reference rather than the bare tag.
-    if (matches.length === 0 && ref.registry && ref.repository) matches = tagged(`${ref.path}:${tag}`);
+    // A registry subject (a layout scoped to its repository) is looked up by its full reference
+    // first, as `oras copy` records it, so that one layout can hold several repositories.
+    let matches = ref.registry && ref.repository ? tagged(`${ref.path}:${tag}`) : [];
+    if (matches.length === 0) matches = tagged(tag);
     const digests = new Set(matches.map((d) => d.digest));
     if (digests.size === 0) {
       const known = snap.index.manifests.map((d) => d.annotations?.[REF_NAME_ANNOTATION]).filter((t): t is string => !!t);
