@@ -4,7 +4,7 @@ import { abortError } from '../context.js';
 import { RatifyError, type ErrorCode } from '../errors.js';
 import { Digester, parseDigest, digestToTag } from '../oci/digest.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { parseImageIndex } from '../oci/manifest.js';
+import { jsonSyntaxText, parseImageIndex } from '../oci/manifest.js';
 import { MANIFEST_ACCEPT, MediaType, bareMediaType, isManifestMediaType } from '../oci/mediatypes.js';
 import { registryHost } from '../reference/reference.js';
 import { Authenticator } from './auth.js';
@@ -44,6 +44,8 @@ const DEFAULT_BLOB_LIMIT = 64 * 1024 * 1024;
 const DEFAULT_MAX_REFERRERS = 1000;
 const DEFAULT_MAX_PAGES = 100;
 const ERROR_BODY_LIMIT = 8 * 1024;
+/** Most characters of a registry's error text carried into our messages. */
+const ERROR_TEXT_LIMIT = 200;
 
 type Action = 'pull' | 'push' | 'pull,push' | 'delete';
 
@@ -367,6 +369,14 @@ export class RegistryClient {
       const more = await onPage(res, page);
       if (!more) return;
       url = nextLink(link, url);
+      // Pages come from the registry itself: a Link elsewhere would get the registry's
+      // credentials and have whatever answers there read back into our errors.
+      if (url !== undefined && !sameOrigin(url, firstUrl)) {
+        throw new RatifyError(code, `${what}: the registry's pagination link leads to another origin`, {
+          cause: new Error(`refused a next page on ${originOf(url)} (the registry is ${originOf(firstUrl)})`),
+          remediation: 'Registries paginate on their own scheme, host and port; this one may be misbehaving or hostile',
+        });
+      }
     }
   }
 
@@ -427,13 +437,35 @@ function safeAlg(d: string, what: string) {
   return p.algorithm;
 }
 
+/**
+ * A HEAD answer's digest is what resolving returns. For a digest reference it must be exactly the
+ * digest asked for: a registry answering `@sha512:…` with the sha256 of some other manifest would
+ * otherwise have that other image's signatures verified in place of the subject's.
+ */
 function checkHeaderDigest(headerDigest: string, reference: string, what: string): void {
   if (!parseDigestSafe(headerDigest)) {
-    throw new RatifyError('MANIFEST_INVALID', `${what}: invalid Docker-Content-Digest ${JSON.stringify(headerDigest)}`);
+    throw new RatifyError('MANIFEST_INVALID', `${what}: invalid Docker-Content-Digest ${JSON.stringify(headerDigest.slice(0, 200))}`);
   }
-  if (isDigestRef(reference) && headerDigest !== reference && parseDigestSafe(reference)?.algorithm === parseDigestSafe(headerDigest)?.algorithm) {
-    throw mismatch(`${what} (Docker-Content-Digest header)`, reference, headerDigest);
+  if (isDigestRef(reference) && headerDigest !== reference) {
+    throw new RatifyError('GET_SUBJECT_DESCRIPTOR_FAILURE', `${what}: the registry answered for another digest`, {
+      cause: new Error(`asked for ${reference}, Docker-Content-Digest is ${headerDigest}`),
+      remediation: 'The registry does not serve the digest asked for; do not trust this registry',
+    });
   }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** Same scheme, host and port (URL.origin normalises the host's case and the default port). */
+function sameOrigin(a: string, b: string): boolean {
+  const o = originOf(a);
+  return o !== 'null' && o !== '(invalid URL)' && o === originOf(b);
 }
 
 /** `<url>; rel="next"` → absolute URL, or undefined. */
@@ -456,7 +488,7 @@ function parseJSON(body: Buffer, what: string): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (e) {
-    throw new RatifyError('DATA_DECODING_FAILURE', `${what}: malformed JSON`, { cause: e });
+    throw new RatifyError('DATA_DECODING_FAILURE', `${what}: malformed JSON`, { cause: new Error(jsonSyntaxText(e)) });
   }
 }
 
@@ -491,22 +523,33 @@ async function httpError(res: TransportResponse, what: string, code: ErrorCode):
     const body = await readLimited(res, ERROR_BODY_LIMIT, what);
     const text = body.toString('utf8');
     try {
-      const parsed = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
+      const parsed = JSON.parse(text) as { errors?: unknown };
       if (Array.isArray(parsed.errors)) {
-        detail = parsed.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+        detail = parsed.errors
+          .slice(0, 4)
+          .map((e: { code?: unknown; message?: unknown }) => [e?.code, e?.message].filter((x): x is string => typeof x === 'string' && x !== '').join(': '))
+          .join('; ');
       }
     } catch {
-      detail = text.slice(0, 200).trim();
+      detail = text;
     }
   } catch {
     discardBody(res);
   }
+  detail = sanitiseRegistryText(detail);
   const status = res.statusCode;
   const c: ErrorCode = status === 401 || status === 403 ? 'AUTH_DENIED' : code;
   return new RatifyError(c, `${what}: registry answered HTTP ${status}`, {
     ...(detail ? { cause: new Error(detail) } : {}),
     ...(status === 429 ? { remediation: 'The registry is rate limiting; retry later or authenticate' } : {}),
   });
+}
+
+/** Registry-supplied text as it may appear in our errors: one short line of printable characters. */
+export function sanitiseRegistryText(text: string, max = ERROR_TEXT_LIMIT): string {
+  // Control characters (terminal escapes, line breaks that forge log lines) and bidi overrides.
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
