@@ -146,8 +146,10 @@ export class GatekeeperProvider {
     const ctx: Context = { ...work(), ...(namespace ? { namespace } : {}) };
     const outcome = await this.compute(executor, cacheKey, subject, reference, ctx);
     if (outcome.error && executor.policy.shape !== 'config') {
-      // Nested-shape policies report request errors as the item's error (Ratify's Rego mode).
-      return { key, error: `${outcome.error.code}: ${outcome.error.message.replace(/^[A-Z_]+: /, '')}` };
+      // Nested-shape policies report request errors as the item's error (Ratify's Rego mode),
+      // naming NO_MATCHING_STORE too, which is under Ratify's outer code.
+      const own = outcome.error.root.code === 'NO_MATCHING_STORE' ? 'NO_MATCHING_STORE: ' : '';
+      return { key, error: `${outcome.error.code}: ${own}${outcome.error.message.replace(/^[A-Z_]+: /, '')}` };
     }
     this.d.log.info({ traceID: traceId, subject, namespace, isSuccess: outcome.result.isSuccess }, 'verification result');
     return { key, value: this.response(executor, outcome.result, traceId) };

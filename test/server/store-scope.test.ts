@@ -115,6 +115,20 @@ describe('ratify serve: stores answer only for the subjects they own', () => {
     assert.equal(m!.error, undefined);
   });
 
+  it('with a nested-shape (CEL) policy the item’s error names NO_MATCHING_STORE', async () => {
+    const raw = JSON.stringify({ ...JSON.parse(configText()), policy: { plugin: { name: 'celPolicy', expression: 'reports.all(r, r.isSuccess)' } } });
+    const ex = await buildExecutor({ config: parseConfig(raw), path: join(dir, 'cel.json'), raw }, { rt: { home: dir, env: {} }, log: silentLogger() });
+    try {
+      const provider = new GatekeeperProvider({ executor: () => ex, log: silentLogger(), cacheTtlMs: 0, traceHeaders: () => [] });
+      const answer = await provider.verify(Buffer.from(JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys: ['evil.example.com/malware:v1'] } })), 't', backgroundContext());
+      const item = JSON.parse(serializeProviderResponse(answer.body)).response.items[0] as Item;
+      assert.equal(item.value, undefined);
+      assert.match(item.error ?? '', /^REFERRER_STORE_FAILURE: NO_MATCHING_STORE: could not resolve descriptor for a subject from any stores: no configured store serves subject evil\.example\.com\/malware:v1/);
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('the response cache never serves one config’s answer under another (reload, or replicas sharing Redis)', async () => {
     const cache = new MemoryCache();
     const rt = { home: dir, env: {} };
