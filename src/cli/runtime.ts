@@ -40,9 +40,9 @@ export interface CommandRuntime {
 
 export const DEFAULT_CLI_TIMEOUT_MS = 60_000;
 
-export function makeLogger(global: GlobalOptions, env: NodeJS.ProcessEnv, format?: string): Logger {
+export function makeLogger(global: GlobalOptions, env: NodeJS.ProcessEnv, format?: string, redact?: (text: string) => string): Logger {
   const level = global.debug ? 'debug' : (env.RATIFY_LOG_LEVEL ?? 'warn').toLowerCase();
-  return createLogger({ level, format: format === 'json' || format === 'logstash' ? format : 'text' });
+  return createLogger({ level, format: format === 'json' || format === 'logstash' ? format : 'text', ...(redact ? { redact } : {}) });
 }
 
 /** Accepts "1500", "1500ms", "30s", "2m". */

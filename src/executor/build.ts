@@ -67,7 +67,6 @@ export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Prom
       router,
       verifiers,
       policy,
-      // The config's hash names it in every cache key that outlives this executor.
       configHash: createHash('sha256').update(loaded.raw).digest('hex').slice(0, 16),
       ...(deps.cache ? { resultCache: deps.cache, resultCacheTtlMs: deps.resultTtlMs ?? 10_000 } : {}),
       ...(exec.verificationRequestTimeout ? { verificationRequestTimeout: exec.verificationRequestTimeout } : {}),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { newStats, untilAborted, withDeadline, type Context } from '../context.js';
 import { RatifyError, asRatifyError } from '../errors.js';
@@ -8,9 +9,10 @@ import { withDigest, type Reference } from '../reference/reference.js';
 import type { PolicyProvider } from '../policy/types.js';
 import { collect, type ReferrerStore } from '../stores/types.js';
 import { StoreRouter, type StoreRoute } from '../stores/router.js';
-import type { Verifier, VerifierResult } from '../verifiers/types.js';
+import type { Verifier, VerifierResult, VerifyInput } from '../verifiers/types.js';
 import { errorReport, nestedVerifierResult, reportElement } from './report.js';
-import { platformString, selectChildren, type PlatformMode } from './platform.js';
+import { MAX_PLATFORM_TARGETS, platformString, selectChildren, type PlatformMode } from './platform.js';
+import { isIndexMediaType } from '../oci/mediatypes.js';
 import type { ExplainTrace, NestedReport, ReferrerTrace, ReportElement, VerifyResult } from './types.js';
 
 export interface ExecutorOptions {
@@ -29,7 +31,11 @@ export interface ExecutorOptions {
   /** Cache of per-referrer verifier results (server with --cache-enabled). */
   resultCache?: Cache;
   resultCacheTtlMs?: number;
-  /** Identifies the configuration in cache keys (SHA-256 of config.json). */
+  /**
+   * Identifies the configuration in cache keys (a hash of config.json, so replicas with the same
+   * config share results). Without it each executor is its own version: nothing cached under one
+   * configuration is ever served under another.
+   */
   configHash?: string;
 }
 
@@ -87,12 +93,15 @@ interface RequestState {
 export class Executor {
   readonly verificationRequestTimeout: number;
   readonly mutationRequestTimeout: number;
+  /** Part of every cache key that holds a verdict (see ExecutorOptions.configHash). */
+  readonly configVersion: string;
   // One executor has one router, so a subject string always means the same stores here; a
   // reloaded config gets a new executor and new flights.
   private readonly flights = new SingleFlight<VerifyOutcome>();
   readonly router: StoreRouter;
 
   constructor(private readonly o: ExecutorOptions) {
+    this.configVersion = o.configHash ?? `local-${randomUUID()}`;
     this.verificationRequestTimeout = o.verificationRequestTimeout ?? DEFAULT_VERIFY_TIMEOUT_MS;
     this.mutationRequestTimeout = o.mutationRequestTimeout ?? DEFAULT_MUTATION_TIMEOUT_MS;
     this.router = o.router ?? StoreRouter.fromStores(o.stores ?? []);
@@ -100,11 +109,6 @@ export class Executor {
 
   get stores(): readonly ReferrerStore[] {
     return this.router.stores;
-  }
-
-  /** Names the configuration in cache keys shared beyond this executor (server response cache, Redis). */
-  get configVersion(): string {
-    return this.o.configHash ?? '';
   }
 
   get policy(): PolicyProvider {
@@ -187,7 +191,10 @@ export class Executor {
       return { ...r, platforms: [{ platform: 'single manifest', digest: subjectDesc.digest, isSuccess: r.isSuccess }] };
     }
     const targets: Array<{ platform: string; desc: Descriptor; ref: Reference }> = children.map((c) => ({ platform: platformString(c.platform), desc: c, ref: withDigest(ref, c.digest) }));
-    if (mode.kind === 'all') targets.unshift({ platform: 'index', desc: subjectDesc, ref: resolved });
+    if (mode.kind === 'all') {
+      targets.unshift({ platform: 'index', desc: subjectDesc, ref: resolved });
+      await this.timed(st, 'read nested image indexes', () => this.expandNestedIndexes(ref, targets, st));
+    }
     const results = await Promise.all(targets.map((t) => this.verifyOne(t.ref, t.ref, t.desc, params.referenceTypes, st).catch((e: unknown) => this.asFailure(t.ref.original, e))));
     return {
       isSuccess: results.every((r) => r.isSuccess),
@@ -208,6 +215,29 @@ export class Executor {
     const decision = await this.timed(st, 'policy', () => this.o.policy.overallResult(reports as ReportElement[] & NestedReport[], display.original));
     if (st.trace) st.trace.policy = { type: this.o.policy.type, isSuccess: decision.isSuccess, detail: decision.detail };
     return { isSuccess: decision.isSuccess, verifierReports: reports };
+  }
+
+  /**
+   * `--platform all`: a child that is itself an index vouches for its own children, which must be
+   * verified too (breadth first, each digest once, bounded so a hostile index cannot fan out without end).
+   */
+  private async expandNestedIndexes(ref: Reference, targets: Array<{ platform: string; desc: Descriptor; ref: Reference }>, st: RequestState): Promise<void> {
+    const seen = new Set(targets.map((t) => t.desc.digest));
+    for (let i = 1; i < targets.length; i++) {
+      const t = targets[i]!;
+      if (!isIndexMediaType(t.desc.mediaType)) continue;
+      const bytes = await this.fetchIndex(t.ref, t.desc, st);
+      for (const c of selectChildren({ kind: 'all' }, t.desc, bytes)) {
+        if (seen.has(c.digest)) continue;
+        seen.add(c.digest);
+        if (targets.length >= MAX_PLATFORM_TARGETS) {
+          throw new RatifyError('MANIFEST_INVALID', `the image index ${ref.original} holds more than ${MAX_PLATFORM_TARGETS} manifests (nested indexes included)`, {
+            remediation: 'Verify one platform with --platform os/arch, or split the index',
+          });
+        }
+        targets.push({ platform: `${t.platform === 'unknown' ? '' : t.platform + ' > '}${platformString(c.platform)}`, desc: c, ref: withDigest(ref, c.digest) });
+      }
+    }
   }
 
   /** A child that could not be verified is a failure of the whole multi-arch request, reported like Ratify's error report. */
@@ -237,7 +267,9 @@ export class Executor {
     listed?: Promise<ListedReferrer[]>,
   ): Promise<Array<ReportElement | NestedReport>> {
     const items = await (listed ?? this.listAll(ref, subject, types, st, depth));
-    const perItem = await Promise.all(items.map(({ store, referrer }) => this.verifyReferrer(ref, subject, referrer, store, st, depth)));
+    // Verifiers that weigh a referrer against its siblings see exactly this listing, all of which is verified.
+    const siblings = items.map((i) => i.referrer);
+    const perItem = await Promise.all(items.map(({ store, referrer }) => this.verifyReferrer(ref, subject, referrer, store, st, depth, siblings)));
     return perItem.flat();
   }
 
@@ -265,6 +297,7 @@ export class Executor {
     store: ReferrerStore,
     st: RequestState,
     depth: number,
+    siblings: readonly ReferenceDescriptor[],
   ): Promise<Array<ReportElement | NestedReport>> {
     const artifactType = referrer.artifactType ?? '';
     const trace: ReferrerTrace | undefined = st.trace
@@ -278,9 +311,10 @@ export class Executor {
         if (trace) trace.skipped = `no verifier handles artifact type ${JSON.stringify(artifactType)}`;
         return [];
       }
-      const r = await this.runVerifier(verifier, ref, subject, referrer, store, st, trace);
+      const r = await this.runVerifier(verifier, { subject: ref, subjectDescriptor: subject, referrer, store, siblings }, st, trace);
       const report = reportElement(verifier, r);
-      if (verifier.nestedReferences.length > 0) {
+      // A skipped report decides nothing, so what hangs below it is not worth fetching.
+      if (verifier.nestedReferences.length > 0 && !r.skipped) {
         const nested = await this.nested(ref, referrer, st, depth);
         report.nestedResults = nested.verifierReports as ReportElement[];
         if (!nested.isSuccess) {
@@ -293,7 +327,7 @@ export class Executor {
     // Nested shape (Rego/CEL input): every matching verifier, and always the referrer's own referrers.
     if (matching.length === 0 && trace) trace.skipped = `no verifier handles artifact type ${JSON.stringify(artifactType)}`;
     const [results, nestedReports] = await Promise.all([
-      Promise.all(matching.map(async (v) => nestedVerifierResult(v, await this.runVerifier(v, ref, subject, referrer, store, st, trace)))),
+      Promise.all(matching.map(async (v) => nestedVerifierResult(v, await this.runVerifier(v, { subject: ref, subjectDescriptor: subject, referrer, store, siblings }, st, trace)))),
       depth + 1 > (this.o.maxNestedDepth ?? DEFAULT_NESTED_DEPTH)
         ? Promise.resolve([] as NestedReport[])
         : this.verifyReferrers(withDigest(ref, referrer.digest), referrer, ['*'], st, depth + 1) as Promise<NestedReport[]>,
@@ -327,19 +361,12 @@ export class Executor {
   }
 
   /** Runs one verifier under the request's concurrency limit; an exception becomes a failure result. */
-  private async runVerifier(
-    v: Verifier,
-    ref: Reference,
-    subject: Descriptor,
-    referrer: ReferenceDescriptor,
-    store: ReferrerStore,
-    st: RequestState,
-    trace: ReferrerTrace | undefined,
-  ): Promise<VerifierResult> {
+  private async runVerifier(v: Verifier, input: VerifyInput, st: RequestState, trace: ReferrerTrace | undefined): Promise<VerifierResult> {
+    const { subject: ref, subjectDescriptor: subject, referrer } = input;
     const t0 = performance.now();
     // The owning stores are in the key with the config: a result for one scope never serves another.
     const cacheKey = this.o.resultCache
-      ? `verifier_result:${this.o.configHash ?? ''}:${st.route?.key ?? ''}:${store.name}:${st.ctx.namespace ?? ''}:${v.name}:${ref.original}:${subject.digest}:${referrer.digest}`
+      ? `verifier_result:${this.configVersion}:${st.route?.key ?? ''}:${input.store.name}:${st.ctx.namespace ?? ''}:${v.name}:${ref.original}:${subject.digest}:${referrer.digest}`
       : undefined;
     const cached = cacheKey ? await this.o.resultCache!.get<VerifierResult>(cacheKey) : undefined;
     if (cached) {
@@ -353,7 +380,7 @@ export class Executor {
         if (st.ctx.signal.aborted) throw st.ctx.signal.reason;
         // A verifier that ignores its signal must not hold the request past the deadline,
         // nor have a late answer counted.
-        return untilAborted(v.verify({ subject: ref, subjectDescriptor: subject, referrer, store }, st.ctx), st.ctx, `verifier ${v.name}`);
+        return untilAborted(v.verify(input, st.ctx), st.ctx, `verifier ${v.name}`);
       });
     } catch (e) {
       failedToRun = true;
@@ -364,10 +391,13 @@ export class Executor {
       const rem = wrapped.effectiveRemediation;
       if (rem) r.remediation = rem;
     }
+    // Skipping is never a way to pass, whatever an in-process plugin returns.
+    if (r.skipped && r.isSuccess) r = { ...r, isSuccess: false };
     st.ctx.metrics?.verifierDuration(v.name, ref.original, performance.now() - t0, r.isSuccess, failedToRun, st.ctx.namespace ?? '');
     // Content is immutable by digest and the config is fixed by its hash; only time-dependent
     // checks (expiry, revocation, report age) change, which the TTL bounds.
-    if (cacheKey && !failedToRun) await this.o.resultCache!.set(cacheKey, r, this.o.resultCacheTtlMs ?? 10_000);
+    // A skip depends on the siblings listed in this request, which the key does not name.
+    if (cacheKey && !failedToRun && !r.skipped) await this.o.resultCache!.set(cacheKey, r, this.o.resultCacheTtlMs ?? 10_000);
     if (trace) {
       trace.verifiers.push({
         name: v.name,
@@ -398,12 +428,13 @@ export class Executor {
 
 /** Stamps subject, referenceDigest and artifactType in Ratify's JSON field order. */
 function stamp(r: ReportElement, subject: string, referenceDigest: string, artifactType: string): ReportElement {
-  const { message, errorReason, remediation, extensions, nestedResults, ...head } = r;
+  const { message, errorReason, remediation, extensions, skipped, nestedResults, ...head } = r;
   const out: ReportElement = { subject, ...head, referenceDigest, artifactType };
   if (message !== undefined) out.message = message;
   if (errorReason !== undefined) out.errorReason = errorReason;
   if (remediation !== undefined) out.remediation = remediation;
   if (extensions !== undefined) out.extensions = extensions;
+  if (skipped) out.skipped = true;
   if (nestedResults !== undefined) out.nestedResults = nestedResults;
   return out;
 }

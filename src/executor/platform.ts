@@ -28,13 +28,20 @@ export function platformString(p: Platform | undefined): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 
-/** Children of an index that the mode asks for; empty when the subject is not an index or the mode is `index`. */
+/** Most manifests `--platform all` verifies for one subject (nested indexes included). */
+export const MAX_PLATFORM_TARGETS = 256;
+
+/**
+ * Children of an index that the mode asks for; empty when the subject is not an index or the mode is `index`.
+ * `all` means every child: one without a platform, or with `unknown/unknown` (buildkit's attestation
+ * manifests), is still content the index vouches for, and skipping it would let an unverified manifest
+ * ride along under a verified index. `os/arch` picks by platform, so a child without one cannot match.
+ */
 export function selectChildren(mode: PlatformMode, subject: Descriptor, indexBytes: Uint8Array | undefined): Descriptor[] {
   if (mode.kind === 'index' || !isIndexMediaType(subject.mediaType) || !indexBytes) return [];
   const index = parseImageIndex(indexBytes, subject.mediaType);
-  // Attestation manifests (buildkit's "unknown/unknown") are not images that run.
+  if (mode.kind === 'all') return index.manifests;
   const images = index.manifests.filter((d) => d.platform && d.platform.os !== 'unknown');
-  if (mode.kind === 'all') return images;
   const match = images.filter(
     (d) =>
       d.platform!.os === mode.os &&

@@ -9,6 +9,7 @@ export function reportElement(v: Verifier, r: VerifierResult): ReportElement {
   if (r.errorReason) e.errorReason = r.errorReason;
   if (r.remediation) e.remediation = r.remediation;
   if (r.extensions !== undefined && r.extensions !== null) e.extensions = r.extensions;
+  if (r.skipped) e.skipped = true;
   return e;
 }
 
@@ -19,7 +20,9 @@ export function nestedVerifierResult(v: Verifier, r: VerifierResult): NestedVeri
   if (r.remediation) e.remediation = r.remediation;
   // Assigned after the optional fields so that JSON keeps Ratify's order.
   const { extensions: _e, name: _n, ...head } = e;
-  return { ...head, name: v.name, verifierName: v.name, type: v.type, verifierType: v.type, extensions: r.extensions ?? null };
+  const out: NestedVerifierResult = { ...head, name: v.name, verifierName: v.name, type: v.type, verifierType: v.type, extensions: r.extensions ?? null };
+  if (r.skipped) out.skipped = true;
+  return out;
 }
 
 /** A report for a request-level error (config policy's ErrorToVerifyResult shape). */

@@ -14,6 +14,8 @@ export interface ReportElement {
   errorReason?: string;
   remediation?: string;
   extensions?: unknown;
+  /** ratify-ts: the verifier stepped aside for a newer referrer (latestOnly); isSuccess is false and policies ignore it. */
+  skipped?: true;
   nestedResults?: ReportElement[];
 }
 
@@ -28,6 +30,8 @@ export interface NestedVerifierResult {
   type?: string;
   verifierType?: string;
   extensions: unknown;
+  /** ratify-ts: see ReportElement.skipped. */
+  skipped?: true;
 }
 
 /** Rego/CEL-shaped report element (Ratify's NestedVerifierReport). */

@@ -8,6 +8,35 @@ export interface LoggerOptions {
   level?: string;
   format?: LogFormat;
   destination?: DestinationStream | NodeJS.WritableStream;
+  /**
+   * Applied to every string (and Error, reduced to its message) of a log call at info level and
+   * above (`ratify serve` hides machine paths and stack traces there); debug keeps full detail.
+   */
+  redact?: (text: string) => string;
+}
+
+const INFO = 30;
+
+/** Strings redacted, Errors reduced to their redacted message, objects copied a few levels deep. */
+function redactValue(v: unknown, redact: (s: string) => string, depth: number): unknown {
+  if (typeof v === 'string') return redact(v);
+  if (v instanceof Error) return redact(v.message);
+  if (v === null || typeof v !== 'object' || depth > 4) return v;
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, redact, depth + 1));
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = redactValue(x, redact, depth + 1);
+  return out;
+}
+
+function hooksFor(redact: ((s: string) => string) | undefined) {
+  if (!redact) return {};
+  return {
+    logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void, level: number) {
+      method.apply(this, level >= INFO ? args.map((a) => redactValue(a, redact, 0)) : args);
+    },
+  };
 }
 
 /**
@@ -18,7 +47,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const dest = opts.destination ?? pino.destination({ fd: 2, sync: true });
   if (opts.format === 'json' || opts.format === 'logstash') {
-    return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, dest);
+    return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, hooks: hooksFor(opts.redact) }, dest);
   }
   return pino(
     {
@@ -27,7 +56,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       timestamp: false,
       formatters: { level: (label) => ({ level: label }) },
       // A readable line: "level=warn msg=... key=value".
-      hooks: {},
+      hooks: hooksFor(opts.redact),
     },
     textStream(dest as NodeJS.WritableStream),
   );

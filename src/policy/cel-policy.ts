@@ -22,11 +22,14 @@ const MAX_EXPRESSION = 64 * 1024;
 /**
  * A policy written in CEL over the input Ratify's Rego policy receives. Variables:
  * - `verifierReports` / `input.verifierReports`: the nested reports (Rego input shape);
- * - `artifacts`: every referrer at every depth, flattened, each with `depth`;
- * - `reports`: every verifier result at every depth, flattened, each with subject,
+ * - `artifacts`: the referrers attached to the subject itself (depth 0), each with `depth`;
+ * - `reports`: the verifier results of those referrers, flattened, each with subject,
  *   referenceDigest, artifactType and depth of its artifact (extensions default to {});
- * - `latest`: artifactType → the newest report of that type by `extensions.createdAt`;
+ * - `latest`: artifactType → the newest of `reports` of that type by `extensions.createdAt`;
+ * - `allArtifacts` / `allReports`: the same at every depth (a signature on the SBOM is depth 1);
  * - `subject`: the subject reference.
+ * The short names are the top level on purpose: a signature of an SBOM, or of anything nested below
+ * the image, says nothing about the image, so "is it signed?" must not find it by default.
  * An evaluation error or a non-bool result denies (fail closed).
  */
 export class CelPolicy implements PolicyProvider {
@@ -80,6 +83,8 @@ export function celInput(reports: NestedReport[], subject: string): Record<strin
     for (const r of rs) {
       artifacts.push({ ...r, depth });
       for (const v of r.verifierReports) {
+        // latestOnly's skipped reports decide nothing; the raw verifierReports still show them.
+        if (v.skipped) continue;
         flat.push({
           subject: r.subject,
           referenceDigest: r.referenceDigest,
@@ -97,12 +102,23 @@ export function celInput(reports: NestedReport[], subject: string): Record<strin
     }
   };
   walk(clean, 0);
+  const topArtifacts = artifacts.filter((a) => a.depth === 0);
+  const topReports = flat.filter((r) => r.depth === 0);
   const latest: Record<string, FlatReport> = {};
-  for (const r of flat) {
+  for (const r of topReports) {
     const prev = latest[r.artifactType];
     if (!prev || createdAt(r) >= createdAt(prev)) latest[r.artifactType] = r;
   }
-  return { verifierReports: clean, input: { verifierReports: clean }, artifacts, reports: flat, latest, subject };
+  return {
+    verifierReports: clean,
+    input: { verifierReports: clean },
+    artifacts: topArtifacts,
+    reports: topReports,
+    allArtifacts: artifacts,
+    allReports: flat,
+    latest,
+    subject,
+  };
 }
 
 function createdAt(r: FlatReport): number {

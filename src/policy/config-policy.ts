@@ -38,9 +38,13 @@ export class ConfigPolicy implements PolicyProvider {
 
   private decide(reports: ReportElement[]): PolicyDecision {
     if (reports.length === 0) return { isSuccess: false, detail: 'no reports' };
+    // A skipped report (latestOnly) stepped aside for a sibling that is judged instead: it is
+    // neither a success nor a failure. Reports that are all skipped decide nothing, so they deny.
+    const judged = reports.filter((r) => !r.skipped);
+    if (judged.length === 0) return { isSuccess: false, detail: 'every report was skipped' };
     const satisfied = new Map<string, boolean>();
     for (const t of this.rules.keys()) satisfied.set(t, false);
-    for (const r of reports) {
+    for (const r of judged) {
       const t = r.artifactType ?? '';
       const rule = this.rules.get(t) ?? this.defaultRule;
       if (!satisfied.has(t)) satisfied.set(t, false);

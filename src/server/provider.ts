@@ -9,7 +9,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Reference } from '../reference/reference.js';
 import type { Coalescer } from './coalesce.js';
-import { RawJson, goDuration, parseProviderRequest, providerResponse, sanitiseKey, splitNamespace, systemErrorResponse, type ProviderItem, type ProviderResponse } from './wire.js';
+import { reportReplacer, type Redactor } from './redact.js';
+import { RawJson, goDuration, parseProviderRequest, providerResponse, sanitiseKey, splitNamespace, systemErrorResponse, type ProviderItem, type ProviderRequest, type ProviderResponse } from './wire.js';
 
 export interface ProviderDeps {
   /** The executor for new requests (replaced on config reload). */
@@ -23,9 +24,9 @@ export interface ProviderDeps {
   coalescer?: Coalescer;
   /** Header names that carry a trace id in, and are forwarded to registries (logger.requestHeaders.traceIDHeaderName). */
   traceHeaders(): string[];
+  /** Applied to every error text and report message that goes on the wire. */
+  redact: Redactor;
 }
-
-const fragments = new WeakMap<VerifyResult, { version: string; head: string; tail: string }>();
 
 export interface HttpAnswer {
   status: number;
@@ -38,7 +39,13 @@ export interface HttpAnswer {
  * problem is HTTP 500 with `systemError` (Ratify's wire format).
  */
 export class GatekeeperProvider {
-  constructor(private readonly d: ProviderDeps) {}
+  /** Serialized parts of each result (results are shared, frozen objects: cached ones serve many requests). */
+  private readonly fragments = new WeakMap<VerifyResult, { version: string; head: string; tail: string }>();
+  private readonly replacer: (key: string, value: unknown) => unknown;
+
+  constructor(private readonly d: ProviderDeps) {
+    this.replacer = reportReplacer(d.redact);
+  }
 
   traceId(headers: Record<string, string | string[] | undefined>): string {
     for (const h of this.d.traceHeaders()) {
@@ -75,6 +82,16 @@ export class GatekeeperProvider {
     idempotent: boolean,
     perKey: (key: string, work: () => Context) => Promise<ProviderItem>,
   ): Promise<HttpAnswer> {
+    let req: ProviderRequest;
+    try {
+      req = parseProviderRequest(body);
+    } catch (e) {
+      // Not a ProviderRequest: the client's mistake, with a stable code (Ratify answers 500).
+      const err = e instanceof RatifyError ? e : new RatifyError('BAD_REQUEST', 'invalid request body', { cause: e });
+      this.d.metrics?.systemErrors.inc({ error: err.code, workload_namespace: '' });
+      this.d.log.warn({ traceID: traceId, err: err.message }, `${endpoint} request refused`);
+      return { status: 400, body: systemErrorResponse(`${err.code}: ${err.detail}`, idempotent) };
+    }
     const started = performance.now();
     const m = this.d.metrics;
     m?.inflight.inc({ endpoint });
@@ -94,12 +111,14 @@ export class GatekeeperProvider {
     };
     let guard: NodeJS.Timeout | undefined;
     try {
-      const req = parseProviderRequest(body);
+      // One item per key as sent (Ratify's answer), but a key repeated in the request is worked on once.
+      const distinct = new Map<string, Promise<ProviderItem>>();
+      for (const k of req.keys) if (!distinct.has(k)) distinct.set(k, perKey(k, work));
       // The executor fails each key closed at the deadline; this race only guards against a
       // step that ignores its signal (or a cache lookup that hangs), so Gatekeeper always gets
       // an answer.
       const items = await Promise.race([
-        Promise.all(req.keys.map((k) => perKey(k, work))),
+        Promise.all(req.keys.map((k) => distinct.get(k)!)),
         new Promise<never>((_r, reject) => {
           guard = setTimeout(() => reject(new RatifyError('DEADLINE_EXCEEDED', `operation timed out after duration ${goDuration(timeoutMs)}`)), timeoutMs + 250);
           guard.unref();
@@ -110,7 +129,8 @@ export class GatekeeperProvider {
       const err = e instanceof RatifyError ? e : new RatifyError('EXECUTOR_FAILURE', 'request failed', { cause: e });
       m?.systemErrors.inc({ error: err.root.code, workload_namespace: '' });
       this.d.log.error({ traceID: traceId, err: err.message }, `${endpoint} request failed`);
-      return { status: 500, body: systemErrorResponse(err.detail, idempotent) };
+      this.d.log.debug({ traceID: traceId, err: err.message, stack: e instanceof Error ? e.stack : undefined }, `${endpoint} request failed`);
+      return { status: 500, body: systemErrorResponse(this.d.redact(err.detail), idempotent) };
     } finally {
       // Both go with the request (the guard timer used to outlive it by seconds, for every request).
       finished = true;
@@ -136,10 +156,10 @@ export class GatekeeperProvider {
     try {
       reference = await executor.router.parse(subject);
     } catch (e) {
-      return { key, error: (e as RatifyError).message };
+      return { key, error: this.d.redact((e as RatifyError).message) };
     }
-    // The config's version is in the key: a reloaded config (other stores, other scopes) or a
-    // replica with another config sharing Redis never gets this config's answer.
+    // Ratify's key, plus the config version: a verdict cached under one configuration (trusted
+    // identities, policy, stores) is never served after a reload to another.
     const cacheKey = `${namespace ? `${namespace}:` : ''}cache_ratify_verify_handler_${executor.configVersion}_${subject}`;
     const cached = await this.cacheGet(cacheKey);
     if (cached) return { key, value: this.response(executor, cached, traceId) };
@@ -149,7 +169,7 @@ export class GatekeeperProvider {
       // Nested-shape policies report request errors as the item's error (Ratify's Rego mode),
       // naming NO_MATCHING_STORE too, which is under Ratify's outer code.
       const own = outcome.error.root.code === 'NO_MATCHING_STORE' ? 'NO_MATCHING_STORE: ' : '';
-      return { key, error: `${outcome.error.code}: ${own}${outcome.error.message.replace(/^[A-Z_]+: /, '')}` };
+      return { key, error: this.d.redact(`${outcome.error.code}: ${own}${outcome.error.message.replace(/^[A-Z_]+: /, '')}`) };
     }
     this.d.log.info({ traceID: traceId, subject, namespace, isSuccess: outcome.result.isSuccess }, 'verification result');
     return { key, value: this.response(executor, outcome.result, traceId) };
@@ -185,14 +205,15 @@ export class GatekeeperProvider {
    */
   private response(executor: Executor, r: VerifyResult, traceId: string): RawJson {
     const version = executor.policy.shape === 'config' ? '0.2.0' : '1.1.0';
-    let parts = fragments.get(r);
+    let parts = this.fragments.get(r);
     if (!parts || parts.version !== version) {
       const tail: Record<string, unknown> = {};
       if (r.verifierReports.length) tail.verifierReports = r.verifierReports;
       if (r.platforms) tail.platforms = r.platforms;
-      const tailJson = JSON.stringify(tail);
+      // Messages, reasons and remediations are redacted here, once per result.
+      const tailJson = JSON.stringify(tail, this.replacer);
       parts = { version, head: `{"version":"${version}","isSuccess":${r.isSuccess},"traceID":`, tail: tailJson === '{}' ? '}' : `,${tailJson.slice(1)}` };
-      fragments.set(r, parts);
+      this.fragments.set(r, parts);
     }
     return new RawJson(`${parts.head}${JSON.stringify(traceId)},"timestamp":"${new Date().toISOString()}"${parts.tail}`);
   }
@@ -209,7 +230,7 @@ export class GatekeeperProvider {
       return { key, value: `${ref.path}@${desc.digest}` };
     } catch (e) {
       const err = e instanceof RatifyError ? e : new RatifyError('EXECUTOR_FAILURE', 'mutation failed', { cause: e });
-      return { key, value: key, error: err.message };
+      return { key, value: key, error: this.d.redact(err.message) };
     }
   }
 }

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { RatifyError } from '../errors.js';
 import type { Cache } from '../cache/types.js';
@@ -14,28 +15,35 @@ import { GatekeeperProvider } from './provider.js';
 import { loadTlsMaterial, type TlsFiles } from './tls.js';
 import { watchFiles, type FileWatcher } from './watch.js';
 import type { Coalescer } from './coalesce.js';
-import { serializeProviderResponse, systemErrorResponse, type ProviderResponse } from './wire.js';
+import { DEFAULT_HTTP_LIMITS, HttpRefusal, applyLimits, checkLimits, closeServer, listen, nodeServerOptions, readBody, refuse, sendJson, type HttpLimits } from './http.js';
+import { healthServer, metricsServer } from './listeners.js';
+import { serverRedactor, type Redactor } from './redact.js';
+import { systemErrorResponse } from './wire.js';
 
 export interface ServerOptions {
-  /** Listen address, Ratify style: ":6001", "127.0.0.1:6001", "[::1]:0". */
+  /** Listen address: "host:port", ":port" (every interface), "[::1]:port" or a bare port. */
   http: string;
   configPath?: string;
   tls?: TlsFiles;
   rt: RuntimeEnv;
   log: Logger;
   metrics?: Metrics;
+  /** Same forms as `http`; "127.0.0.1:8888" keeps metrics on loopback. */
   metricsAddr?: string;
   healthAddr?: string;
   cache?: Cache;
   cacheTtlMs?: number;
   coalescer?: Coalescer;
-  maxBodyBytes?: number;
+  /** Size and time limits of every listener (DEFAULT_HTTP_LIMITS for what is not given). */
+  limits?: Partial<HttpLimits>;
   /** How long in-flight requests get to finish on shutdown. */
   shutdownGraceMs?: number;
   /** Poll interval for config and certificate changes (file events trigger checks sooner). */
   watchIntervalMs?: number;
   /** Where relative OCI layout paths in subjects resolve (the process's working directory). */
   subjectBaseDir?: string;
+  /** Hides machine paths and stack traces in answers (default: from the config, certificate, home and working directories). */
+  redact?: Redactor;
   /** Build an executor from a config (tests inject verifiers). */
   build?: (loaded: LoadedConfig) => Promise<Executor>;
 }
@@ -57,14 +65,6 @@ setMaxListeners(0, NEVER_ABORTED);
 const VERIFY_PATH = '/ratify/gatekeeper/v1/verify';
 const MUTATE_PATH = '/ratify/gatekeeper/v1/mutate';
 
-/** "`:6001`" → {host: undefined, port: 6001}; "127.0.0.1:0" → {host, port}. */
-export function parseListenAddress(addr: string): { host?: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*))?:(\d+)$/.exec(addr.trim());
-  if (!m) throw new RatifyError('BAD_REQUEST', `invalid listen address ${JSON.stringify(addr)}`, { remediation: 'Use :6001 or 127.0.0.1:6001' });
-  const host = m[1] ?? (m[2] || undefined);
-  return { ...(host ? { host } : {}), port: Number(m[3]) };
-}
-
 /**
  * `ratify serve`: the Gatekeeper provider over HTTPS (mTLS when a client CA is given),
  * certificates and config.json reloaded on change without restart, Prometheus metrics and
@@ -83,9 +83,16 @@ export class RatifyServer {
   private idle: (() => void) | undefined;
   private readonly retired: Array<{ executor: Executor; at: number }> = [];
   private traceHeaders: string[] = [];
+  private readonly limits: HttpLimits;
+  private readonly redact: Redactor;
 
   constructor(private readonly o: ServerOptions) {
+    this.limits = { ...DEFAULT_HTTP_LIMITS, ...o.limits };
+    checkLimits(this.limits);
+    this.redact =
+      o.redact ?? serverRedactor({ configPath: o.configPath, rt: o.rt, certDir: o.tls ? dirname(o.tls.certFile) : undefined, caFile: o.tls?.caFile, cwd: process.cwd(), tmpDir: tmpdir() });
     this.provider = new GatekeeperProvider({
+      redact: this.redact,
       executor: () => {
         if (!this.executor) throw new RatifyError('EXECUTOR_FAILURE', 'no executor loaded');
         return this.executor;
@@ -110,21 +117,30 @@ export class RatifyServer {
     this.setTraceHeaders(loaded);
     if (loaded.path) {
       const path = loaded.path;
-      const w = watchFiles([path], () => this.reloadConfig(path), { intervalMs: this.o.watchIntervalMs ?? 2000, onError: (e) => this.o.log.error({ err: String(e) }, 'config reload failed') });
+      const w = watchFiles([path], () => this.reloadConfig(path), { intervalMs: this.o.watchIntervalMs ?? 2000, onError: (e) => this.logFailure(e, 'config reload failed') });
       this.watchers.push(w);
       // The file may have changed between loading it and the watcher's first look.
       await w.ready;
       await this.reloadConfig(path);
     }
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    // Whatever a request does, the process survives it: a failure nothing else caught ends that request only.
+    const handler = (req: IncomingMessage, res: ServerResponse) =>
+      void this.handle(req, res).catch((e: unknown) => {
+        this.logFailure(e, 'request handling failed');
+        res.destroy();
+      });
+    const httpOptions = nodeServerOptions(this.limits);
     if (this.o.tls) {
       const material = await loadTlsMaterial(this.o.tls);
       const server = createHttpsServer(
         {
+          ...httpOptions,
           ...material,
           minVersion: 'TLSv1.3',
           requestCert: !!this.o.tls.caFile,
           rejectUnauthorized: !!this.o.tls.caFile,
+          // A client that opens a connection and never finishes the handshake holds it no longer than a slow header.
+          handshakeTimeout: this.limits.headersTimeoutMs,
         },
         handler,
       );
@@ -138,49 +154,30 @@ export class RatifyServer {
             server.setSecureContext(await loadTlsMaterial(tlsFiles));
             this.o.log.info({ files }, 'TLS certificates reloaded');
           },
-          { intervalMs: this.o.watchIntervalMs ?? 2000, onError: (e) => this.o.log.error({ err: e instanceof Error ? e.message : String(e) }, 'TLS reload failed; keeping the previous certificates') },
+          { intervalMs: this.o.watchIntervalMs ?? 2000, onError: (e) => this.logFailure(e, 'TLS reload failed; keeping the previous certificates') },
       );
       this.watchers.push(tw);
       await tw.ready;
       // Catch a rotation that happened while we were starting.
       server.setSecureContext(await loadTlsMaterial(tlsFiles));
     } else {
-      this.main = createHttpServer(handler);
+      this.main = createHttpServer(httpOptions, handler);
       this.o.log.warn('serving plain HTTP: pass --cert-dir to serve HTTPS as Gatekeeper requires');
     }
-    this.main.headersTimeout = 5_000;
-    this.main.keepAliveTimeout = 90_000;
-    this.main.requestTimeout = 30_000;
+    applyLimits(this.main, this.limits);
+    // Expect: 100-continue: refuse an oversized body before the client sends it.
+    this.main.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (!(Number(req.headers['content-length']) > this.limits.maxBodyBytes)) res.writeContinue();
+      handler(req, res);
+    });
     const port = await listen(this.main, this.o.http);
     const out: Listening = { port };
     if (this.o.metrics && this.o.metricsAddr) {
-      const metrics = this.o.metrics;
-      this.metricsServer = createHttpServer((req, res) => {
-        if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-          metrics.text().then(
-            (t) => {
-              res.writeHead(200, { 'content-type': metrics.contentType });
-              res.end(t);
-            },
-            () => {
-              res.writeHead(500);
-              res.end();
-            },
-          );
-          return;
-        }
-        res.writeHead(404);
-        res.end();
-      });
+      this.metricsServer = metricsServer(this.o.metrics, this.limits);
       out.metricsPort = await listen(this.metricsServer, this.o.metricsAddr);
     }
     if (this.o.healthAddr) {
-      this.healthServer = createHttpServer((req, res) => {
-        const path = req.url?.split('?')[0];
-        if (path === '/healthz') return text(res, 200, 'ok');
-        if (path === '/readyz') return this.ready ? text(res, 200, 'ok') : text(res, 503, this.draining ? 'shutting down' : 'not ready');
-        text(res, 404, 'not found');
-      });
+      this.healthServer = healthServer(() => ({ ready: this.ready, draining: this.draining }), this.limits);
       out.healthPort = await listen(this.healthServer, this.o.healthAddr);
     }
     this.o.log.info({ ...out, tls: !!this.o.tls, mtls: !!this.o.tls?.caFile }, 'ratify-ts server listening');
@@ -238,29 +235,37 @@ export class RatifyServer {
       }
       this.o.log.info({ path }, 'configuration reloaded');
     } catch (e) {
-      this.o.log.error({ path, err: e instanceof Error ? e.message : String(e) }, 'new configuration is invalid; still serving the previous one');
+      this.logFailure(e, 'new configuration is invalid; still serving the previous one', { path });
     }
   }
 
+  /** The error at error level (the logger redacts it there), its stack at debug level. */
+  private logFailure(e: unknown, msg: string, fields: Record<string, unknown> = {}): void {
+    this.o.log.error({ ...fields, err: e instanceof Error ? e.message : String(e) }, msg);
+    if (e instanceof Error) this.o.log.debug({ ...fields, err: e.message, stack: e.stack }, msg);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A request pipelined behind one whose answer closed the connection.
+    if (req.socket.writableEnded) return void req.socket.destroy();
     const path = req.url?.split('?')[0];
     const endpoint = path === VERIFY_PATH ? 'verify' : path === MUTATE_PATH ? 'mutate' : undefined;
-    if (!endpoint) return text(res, 404, 'not found');
-    if (req.method !== 'POST') {
-      res.setHeader('allow', 'POST');
-      return text(res, 405, 'method not allowed');
-    }
-    if (this.draining) {
-      res.setHeader('connection', 'close');
-      return json(res, 503, systemErrorResponse('server is shutting down', endpoint === 'mutate'));
+    const idempotent = endpoint === 'mutate';
+    if (!endpoint) return refuse(req, res, new HttpRefusal(404, 'RESOURCE_NOT_FOUND', `no such endpoint; use POST ${VERIFY_PATH} or ${MUTATE_PATH}`), false);
+    if (req.method !== 'POST') return refuse(req, res, new HttpRefusal(405, 'BAD_REQUEST', `method ${req.method ?? ''} is not allowed; use POST`), idempotent, { allow: 'POST' });
+    if (this.draining) return refuse(req, res, new HttpRefusal(503, 'EXECUTOR_FAILURE', 'server is shutting down'), idempotent, { connection: 'close' });
+    // Ratify reads any Content-Type as JSON (curl -d sends form-urlencoded); it decodes no Content-Encoding.
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      return this.refuseBody(req, res, new HttpRefusal(415, 'BAD_REQUEST', `Content-Encoding ${JSON.stringify(encoding.slice(0, 64))} is not supported; send the JSON body unencoded`), endpoint);
     }
     this.inflight++;
     try {
       let body: Buffer;
       try {
-        body = await readBody(req, this.o.maxBodyBytes ?? 1024 * 1024);
+        body = await readBody(req, this.limits.maxBodyBytes, Math.min(this.bodyTimeoutMs(endpoint), this.limits.requestTimeoutMs));
       } catch (e) {
-        return json(res, (e as { status?: number }).status ?? 400, systemErrorResponse((e as Error).message, endpoint === 'mutate'));
+        return this.refuseBody(req, res, e instanceof HttpRefusal ? e : new HttpRefusal(400, 'BAD_REQUEST', 'request body could not be read'), endpoint);
       }
       const traceId = this.provider.traceId(req.headers);
       const base = this.o.log;
@@ -274,66 +279,28 @@ export class RatifyServer {
         ...(this.o.metrics ? { metrics: this.o.metrics } : {}),
       };
       const answer = endpoint === 'verify' ? await this.provider.verify(body, traceId, ctx) : await this.provider.mutate(body, traceId, ctx);
-      json(res, answer.status, answer.body);
+      sendJson(res, answer.status, answer.body);
     } catch (e) {
-      json(res, 500, systemErrorResponse(e instanceof Error ? e.message : String(e), endpoint === 'mutate'));
+      this.logFailure(e, `${endpoint} request failed`);
+      sendJson(res, 500, systemErrorResponse(this.redact(e instanceof Error ? e.message : String(e)), idempotent));
     } finally {
       this.inflight--;
       if (this.inflight === 0 && this.idle) this.idle();
     }
   }
-}
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      return reject(Object.assign(new Error(`request body exceeds ${limit} bytes`), { status: 413 }));
-    }
-    const chunks: Buffer[] = [];
-    let n = 0;
-    req.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n > limit) {
-        req.destroy();
-        reject(Object.assign(new Error(`request body exceeds ${limit} bytes`), { status: 413 }));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, n)));
-    req.on('error', reject);
-  });
-}
+  /** A verify or mutate request refused for its body: counted as Ratify counts an unreadable body. */
+  private refuseBody(req: IncomingMessage, res: ServerResponse, r: HttpRefusal, endpoint: 'verify' | 'mutate'): void {
+    this.o.metrics?.systemErrors.inc({ error: r.code, workload_namespace: '' });
+    this.o.log.warn({ status: r.status, err: r.message }, `${endpoint} request refused`);
+    refuse(req, res, r, endpoint === 'mutate');
+  }
 
-function json(res: ServerResponse, status: number, body: ProviderResponse): void {
-  if (res.headersSent || res.destroyed) return;
-  const data = serializeProviderResponse(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) });
-  res.end(data);
-}
-
-function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end(body);
-}
-
-function listen(server: Server, addr: string): Promise<number> {
-  const { host, port } = parseListenAddress(addr);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(s: Server | undefined): Promise<void> {
-  if (!s) return Promise.resolve();
-  return new Promise((r) => {
-    s.close(() => r());
-    s.closeAllConnections?.();
-  });
+  /** The body must arrive within the endpoint's request deadline (Gatekeeper has given up by then). */
+  private bodyTimeoutMs(endpoint: 'verify' | 'mutate'): number {
+    if (this.limits.bodyTimeoutMs !== undefined) return this.limits.bodyTimeoutMs;
+    const ex = this.executor;
+    if (!ex) return this.limits.requestTimeoutMs;
+    return endpoint === 'verify' ? ex.verificationRequestTimeout : ex.mutationRequestTimeout;
+  }
 }

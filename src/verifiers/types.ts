@@ -28,6 +28,13 @@ export interface VerifierResult {
   extensions?: unknown;
   /** Checks performed, in order, for --explain. */
   trace?: CheckTrace[];
+  /**
+   * The verifier stepped aside for another referrer of the same subject that is verified in the
+   * same request (`latestOnly`). Never a success: `isSuccess` is false, and policies leave the
+   * report out of their decision, so only the referrer it stepped aside for decides. In-process
+   * verifiers only (exec-plugin output cannot carry it); the executor forces isSuccess false with it.
+   */
+  skipped?: true;
 }
 
 export interface VerifyInput {
@@ -38,6 +45,13 @@ export interface VerifyInput {
   referrer: ReferenceDescriptor;
   /** The store the referrer was found in: manifests and blobs come from here. */
   store: ReferrerStore;
+  /**
+   * The subject's referrers exactly as the executor listed them for this request (every one of
+   * them is verified). A verifier that compares a referrer with its siblings (`latestOnly`) must
+   * use this listing, never one of its own: a second listing can differ, and can name artifacts
+   * that are never fetched or verified.
+   */
+  siblings?: readonly ReferenceDescriptor[];
 }
 
 /** Ratify's ReferenceVerifier. */

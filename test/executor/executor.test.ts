@@ -245,6 +245,8 @@ describe('executor with CEL policy (nested report shape)', () => {
     ['newest vulnerability report clean', `!('${SARIF}' in latest) || latest['${SARIF}'].isSuccess`, true],
     ['every vulnerability report clean', `reports.filter(r, r.artifactType == '${SARIF}').all(r, r.isSuccess)`, false],
     ['the SBOM is signed', `artifacts.exists(a, a.artifactType == '${SPDX}' && a.nestedReports.exists(n, n.artifactType == '${NOTARY}' && n.verifierReports.all(v, v.isSuccess)))`, true],
+    ['every signature at any depth valid', `allArtifacts.filter(a, a.artifactType == '${NOTARY}').size() == 2 && allReports.filter(r, r.artifactType == '${NOTARY}').all(r, r.isSuccess)`, true],
+    ['top-level views stop at depth 0', `artifacts.all(a, a.depth == 0) && reports.all(r, r.depth == 0) && allArtifacts.exists(a, a.depth == 1)`, true],
     ['Rego-style walk over input', `input.verifierReports.all(r, r.verifierReports.size() > 0)`, true],
     ['evaluation error denies', `reports.all(r, r.extensions.nope == 1)`, false],
     ['non-bool result denies', `reports.size()`, false],
@@ -257,6 +259,23 @@ describe('executor with CEL policy (nested report shape)', () => {
       assert.equal(result.isSuccess, expected, trace?.policy.detail);
     });
   }
+
+  it('a signature of the SBOM does not make the image signed (top-level views by default)', async () => {
+    const store = new GraphStore();
+    const img = store.image('v1');
+    const sbom = store.attach(img, SPDX, 'sbom');
+    store.attach(sbom, NOTARY, 'sbom-sig');
+    const signed = `artifacts.exists(a, a.artifactType == '${NOTARY}') && reports.filter(r, r.artifactType == '${NOTARY}').all(r, r.isSuccess)`;
+    const issuer = `reports.exists(r, r.artifactType == '${NOTARY}' && r.isSuccess && has(r.extensions.Issuer) && r.extensions.Issuer == 'CN=Test CA,O=Ratify')`;
+    for (const expression of [signed, issuer]) {
+      const ex = new Executor({ stores: [store], verifiers: verifiers(), policy: new CelPolicy({ expression }) });
+      const { result } = await ex.verify({ subject: `${REG}/app:v1` }, ctx());
+      assert.equal(result.isSuccess, false, expression);
+    }
+    // The same signature counts when the policy asks about every depth on purpose.
+    const deep = new Executor({ stores: [store], verifiers: verifiers(), policy: new CelPolicy({ expression: `allReports.exists(r, r.artifactType == '${NOTARY}' && r.depth == 1 && r.isSuccess)` }) });
+    assert.equal((await deep.verify({ subject: `${REG}/app:v1` }, ctx())).result.isSuccess, true);
+  });
 
   it('a request error propagates instead of becoming a report', async () => {
     const store = new GraphStore();

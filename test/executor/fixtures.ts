@@ -52,6 +52,20 @@ export class GraphStore implements ReferrerStore {
     return { index, children };
   }
 
+  /** An index over the given children as written (children may lack a platform, or be indexes themselves). */
+  rawIndex(tag: string, children: Descriptor[]): Descriptor {
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: children }));
+    const index: Descriptor = { mediaType: OCI_INDEX, digest: digestOf(bytes.toString()), size: bytes.length };
+    this.tags.set(tag, index);
+    this.manifests.set(index.digest, bytes);
+    return index;
+  }
+
+  /** A manifest descriptor that no tag names (a child of an index). */
+  manifest(label: string, platform?: Descriptor['platform']): Descriptor {
+    return { mediaType: OCI_MANIFEST, digest: digestOf(`manifest:${label}`), size: 100, ...(platform ? { platform } : {}) };
+  }
+
   attach(subject: Descriptor, artifactType: string, label: string, annotations?: Record<string, string>): ReferenceDescriptor {
     const d: ReferenceDescriptor = { mediaType: OCI_MANIFEST, digest: digestOf(`${artifactType}:${label}`), size: 50, artifactType, ...(annotations ? { annotations } : {}) };
     const list = this.referrers.get(subject.digest) ?? [];

@@ -42,6 +42,46 @@ describe('multi-arch platform modes', () => {
     assert.equal(r2.result.verifierReports.length, 3);
   });
 
+  it('all: children without a platform, unknown/unknown children and nested indexes are verified too', async () => {
+    const build = (signAll: boolean) => {
+      const store = new GraphStore();
+      const amd = store.manifest('amd64', { os: 'linux', architecture: 'amd64' });
+      const bare = store.manifest('no-platform');
+      const attestation = store.manifest('attestation', { os: 'unknown', architecture: 'unknown' });
+      const deep = store.manifest('deep', { os: 'linux', architecture: 'arm64' });
+      const inner = store.rawIndex('inner', [deep]);
+      const index = store.rawIndex('v1', [amd, bare, attestation, { ...inner, platform: { os: 'linux', architecture: 'arm64' } }]);
+      for (const d of [index, amd, inner]) store.attach(d, NOTARY, `sig-${d.digest}`);
+      if (signAll) for (const d of [bare, attestation, deep]) store.attach(d, NOTARY, `sig-${d.digest}`);
+      const ex = new Executor({ stores: [store], verifiers: [new ScriptedVerifier('notation', [NOTARY], byAnnotation)], policy: new ConfigPolicy({ artifactVerificationPolicies: { [NOTARY]: 'any' } }) });
+      return { ex, bare, attestation, deep };
+    };
+    const unsigned = build(false);
+    const r1 = await unsigned.ex.verify({ subject, platform: parsePlatformMode('all') }, backgroundContext());
+    assert.equal(r1.result.isSuccess, false);
+    const failed = new Set(r1.result.platforms!.filter((p) => !p.isSuccess).map((p) => p.digest));
+    assert.deepEqual(failed, new Set([unsigned.bare.digest, unsigned.attestation.digest, unsigned.deep.digest]));
+    assert.equal(r1.result.platforms!.length, 6, 'index, three children, the nested index and its child');
+    const signed = build(true);
+    const r2 = await signed.ex.verify({ subject, platform: parsePlatformMode('all') }, backgroundContext());
+    assert.equal(r2.result.isSuccess, true);
+    // os/arch never picks a child without a platform, nor an attestation manifest.
+    const arm = await signed.ex.verify({ subject, platform: parsePlatformMode('unknown/unknown') }, backgroundContext());
+    assert.equal(arm.error?.code, 'REFERENCE_INVALID');
+  });
+
+  it('all: an index that fans out past the bound fails closed', async () => {
+    const store = new GraphStore();
+    const kids = Array.from({ length: 300 }, (_, i) => store.manifest(`m${i}`, { os: 'linux', architecture: 'amd64' }));
+    const a = store.rawIndex('a', kids.slice(0, 150));
+    const b = store.rawIndex('b', kids.slice(150));
+    store.rawIndex('v1', [a, b]);
+    const ex = new Executor({ stores: [store], verifiers: [new ScriptedVerifier('notation', [NOTARY], byAnnotation)], policy: new ConfigPolicy({}) });
+    const { result, error } = await ex.verify({ subject, platform: parsePlatformMode('all') }, backgroundContext());
+    assert.equal(result.isSuccess, false);
+    assert.equal(error?.root.code, 'MANIFEST_INVALID');
+  });
+
   it('os/arch: verifies that platform’s manifest only', async () => {
     const { ex, children } = multiArch({ index: false, amd64: true, arm64: false });
     const amd = await ex.verify({ subject, platform: parsePlatformMode('linux/amd64') }, backgroundContext());

@@ -1,17 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { OciLayoutWriter } from '../../src/stores/ocilayout/writer.js';
+import { writeSbomLayoutConfig } from '../harness/serve.js';
 import { startRedis, type RedisHandle } from '../harness/redis.js';
 import { freePort } from '../harness/ports.js';
 import { spawnService, stopProcess } from '../harness/processes.js';
 import { projectRoot } from '../harness/vectors.js';
 
-const SPDX = 'application/spdx+json';
 const TAGS = 40;
 
 interface Replica {
@@ -58,22 +57,7 @@ describe('high availability: two serve processes sharing Redis', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ratify-ha-'));
-    const w = new OciLayoutWriter(join(dir, 'layout'));
-    for (let i = 0; i < TAGS; i++) {
-      const img = w.image(`t${i}`);
-      w.attach(img, SPDX, [{ mediaType: SPDX, data: JSON.stringify({ spdxVersion: 'SPDX-2.3', SPDXID: 'SPDXRef-DOCUMENT', name: `t${i}`, creationInfo: { created: '2026-01-01T00:00:00Z', creators: ['Tool: test'] }, packages: [] }) }]);
-    }
-    await w.write();
-    const config = join(dir, 'config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        // The layout answers for the registry subjects the replicas are asked about.
-        store: { plugins: [{ name: 'oci-layout', path: join(dir, 'layout'), scopes: ['localhost/app'] }] },
-        policy: { plugin: { name: 'configPolicy' } },
-        verifier: { plugins: [{ name: 'sbom', artifactTypes: SPDX }] },
-      }),
-    );
+    const config = await writeSbomLayoutConfig(dir, Array.from({ length: TAGS }, (_, i) => `t${i}`));
     redis = await startRedis();
     [a, b] = await Promise.all([startReplica('a', config), startReplica('b', config)]);
   });

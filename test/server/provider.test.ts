@@ -28,7 +28,7 @@ interface Harness {
   configPath: string;
 }
 
-async function start(opts: { policy?: 'config' | 'cel'; cache?: boolean; slowMs?: number; verifyTimeout?: number } = {}): Promise<Harness> {
+async function start(opts: { policy?: 'config' | 'cel'; cache?: boolean; slowMs?: number; verifyTimeout?: number; policyFromConfig?: boolean } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'ratify-serve-'));
   const configPath = join(dir, 'config.json');
   await writeFile(configPath, JSON.stringify({ store: { plugins: [{ name: 'oras' }] }, executor: { verificationRequestTimeout: opts.verifyTimeout ?? 2900 }, logger: { requestHeaders: { traceIDHeaderName: ['x-ms-correlation-request-id'] } } }));
@@ -57,7 +57,10 @@ async function start(opts: { policy?: 'config' | 'cel'; cache?: boolean; slowMs?
       new Executor({
         stores: [store],
         verifiers: [verifier],
-        policy: opts.policy === 'cel' ? new CelPolicy({ expression: 'reports.size() > 0 && reports.all(r, r.isSuccess)' }) : new ConfigPolicy({ artifactVerificationPolicies: { [NOTARY]: 'any' } }),
+        policy:
+          opts.policy === 'cel'
+            ? new CelPolicy({ expression: 'reports.size() > 0 && reports.all(r, r.isSuccess)' })
+            : new ConfigPolicy(opts.policyFromConfig && loaded.config.policy ? loaded.config.policy.plugin : { artifactVerificationPolicies: { [NOTARY]: 'any' } }),
         ...(loaded.config.executor?.verificationRequestTimeout ? { verificationRequestTimeout: loaded.config.executor.verificationRequestTimeout } : {}),
       }),
   });
@@ -141,11 +144,11 @@ describe('Gatekeeper wire format (config policy)', () => {
     assert.match(missing.error, /not found/);
   });
 
-  it('fails the whole request with HTTP 500 and systemError for a malformed body', async () => {
+  it('fails the whole request with HTTP 400 and a BAD_REQUEST systemError for a malformed body', async () => {
     for (const body of ['{not json', '[]', JSON.stringify({ request: { keys: 'x' } }), JSON.stringify({ request: { keys: [1] } }), JSON.stringify({ kind: 'Other', request: { keys: [] } })]) {
       const r = await post(h, 'verify', body);
-      assert.equal(r.status, 500, body);
-      assert.match(r.body.response.systemError, /^operation failed with error /);
+      assert.equal(r.status, 400, body);
+      assert.match(r.body.response.systemError, /^operation failed with error BAD_REQUEST: /);
       assert.match(defaultTemplateViolations(externalData(r.status, r.body))[0]!, /^System error calling external data provider/);
     }
   });
@@ -197,6 +200,20 @@ describe('server behaviour', () => {
       // Different namespaces have separate entries.
       await post(h, 'verify', providerRequest([`[ns1]${REG}/app:signed`]));
       assert.equal(h.verifier.calls, 2);
+    } finally {
+      await h.server.stop();
+    }
+  });
+
+  it('a reload never serves a verdict cached under the previous config', async () => {
+    const h = await start({ cache: true, policyFromConfig: true });
+    try {
+      const ok = await post(h, 'verify', providerRequest([`${REG}/app:signed`]));
+      assert.equal(ok.body.response.items[0].value.isSuccess, true);
+      // The new config also demands an SBOM, which the image does not have.
+      const stricter = { name: 'configPolicy', artifactVerificationPolicies: { [NOTARY]: 'any', 'application/spdx+json': 'any' } };
+      await writeFile(h.configPath, JSON.stringify({ store: { plugins: [{ name: 'oras' }] }, policy: { plugin: stricter } }));
+      await waitFor(async () => (await post(h, 'verify', providerRequest([`${REG}/app:signed`]))).body.response.items[0].value.isSuccess === false, 3000);
     } finally {
       await h.server.stop();
     }

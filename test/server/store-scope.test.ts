@@ -119,7 +119,7 @@ describe('ratify serve: stores answer only for the subjects they own', () => {
     const raw = JSON.stringify({ ...JSON.parse(configText()), policy: { plugin: { name: 'celPolicy', expression: 'reports.all(r, r.isSuccess)' } } });
     const ex = await buildExecutor({ config: parseConfig(raw), path: join(dir, 'cel.json'), raw }, { rt: { home: dir, env: {} }, log: silentLogger() });
     try {
-      const provider = new GatekeeperProvider({ executor: () => ex, log: silentLogger(), cacheTtlMs: 0, traceHeaders: () => [] });
+      const provider = new GatekeeperProvider({ executor: () => ex, log: silentLogger(), cacheTtlMs: 0, traceHeaders: () => [], redact: (t: string) => t });
       const answer = await provider.verify(Buffer.from(JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys: ['evil.example.com/malware:v1'] } })), 't', backgroundContext());
       const item = JSON.parse(serializeProviderResponse(answer.body)).response.items[0] as Item;
       assert.equal(item.value, undefined);
@@ -137,7 +137,7 @@ describe('ratify serve: stores answer only for the subjects they own', () => {
     const a = await build(configText(['registry.example.com/app']));
     const b = await build(configText(['registry.example.com/other']));
     let current: Executor = a;
-    const provider = new GatekeeperProvider({ executor: () => current, log: silentLogger(), cache, cacheTtlMs: 60_000, traceHeaders: () => [] });
+    const provider = new GatekeeperProvider({ executor: () => current, log: silentLogger(), cache, cacheTtlMs: 60_000, traceHeaders: () => [], redact: (t: string) => t });
     const ask = async () => {
       const answer = await provider.verify(Buffer.from(JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys: ['registry.example.com/app:v1'] } })), 't', backgroundContext());
       return JSON.parse(serializeProviderResponse(answer.body)).response.items[0] as Item;

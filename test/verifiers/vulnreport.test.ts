@@ -21,6 +21,7 @@ import {
   type VulnReportVerifier,
 } from '../../src/verifiers/vulnreport/index.js';
 import type { VerifierResult, VerifyInput } from '../../src/verifiers/types.js';
+import { collect } from '../../src/stores/types.js';
 import { MemoryStore, storeWithReferrer, type ReferrerSpec } from '../helpers/memory-store.js';
 
 const ctx: Context = backgroundContext();
@@ -420,15 +421,16 @@ describe('vulnerabilityreport verifier: latestOnly', () => {
     const subject = store.addSubject();
     const older = store.addReferrer(subject.desc, spec(sarif({ results: [result('CVE-1')] }), { [CREATED]: olderCreated }));
     const newer = store.addReferrer(subject.desc, spec(sarif({ results: [result('CVE-2')] }), { [CREATED]: newerCreated }));
-    const input = (referrer: typeof older): VerifyInput => ({ subject: subject.ref, subjectDescriptor: subject.desc, referrer, store });
+    const input = (referrer: typeof older): VerifyInput => ({ subject: subject.ref, subjectDescriptor: subject.desc, referrer, store, siblings: [older, newer] });
     return { store, subject, older, newer, input };
   }
 
-  test('an older report is skipped in favour of the newest; the newest is verified', async () => {
+  test('an older report is skipped (never a success) in favour of the newest; the newest is verified', async () => {
     const t = twoReports('2024-06-01T08:00:00Z', '2024-06-01T10:00:00Z');
     const v = await verifier({ latestOnly: true, denylistCVEs: ['CVE-1', 'CVE-2'] });
     const old = await v.verify(t.input(t.older), ctx);
-    assert.equal(old.isSuccess, true);
+    assert.equal(old.isSuccess, false);
+    assert.equal(old.skipped, true);
     assert.equal(old.message, 'Skipped: a newer vulnerability report exists');
     assert.equal(JSON.stringify(old.extensions), JSON.stringify({ createdAt: '2024-06-01T08:00:00Z', supersededBy: t.newer.digest }));
     const cur = await v.verify(t.input(t.newer), ctx);
@@ -463,18 +465,23 @@ describe('vulnerabilityreport verifier: latestOnly', () => {
     store.addReferrer(subject.desc, spec(sarif(), { [CREATED]: '2024-06-01T11:00:00Z' }, 'application/vnd.aquasecurity.trivy.report.sarif.v1'));
     store.addReferrer(subject.desc, spec(sarif(), { [CREATED]: 'not a time' }));
     store.addReferrer(subject.desc, spec(sarif(), null));
-    const r = await (await verifier({ latestOnly: true })).verify({ subject: subject.ref, subjectDescriptor: subject.desc, referrer: mine, store }, ctx);
+    const siblings = await collect(store.listReferrers(subject.ref, subject.desc, ctx));
+    const r = await (await verifier({ latestOnly: true })).verify({ subject: subject.ref, subjectDescriptor: subject.desc, referrer: mine, store, siblings }, ctx);
     assert.equal(r.message, 'Validation succeeded');
   });
 
-  test('listing failure: the report is verified normally, and the trace says so', async () => {
+  test('only the executor’s listing counts: the verifier never lists the store itself', async () => {
     const t = twoReports('2024-06-01T08:00:00Z', '2024-06-01T10:00:00Z');
-    t.store.listError = new RatifyError('LIST_REFERRERS_FAILURE', 'registry down');
-    const r = await (await verifier({ latestOnly: true, denylistCVEs: ['CVE-1'] })).verify(t.input(t.older), ctx);
-    assert.equal(r.message, 'Found denied CVEs. See extensions field for details.');
-    assert.ok(r.trace?.some((c) => c.check === 'latest-only' && !c.ok));
-    t.store.listError = new RatifyError('DEADLINE_EXCEEDED', 'slow');
-    await assert.rejects((await verifier({ latestOnly: true })).verify(t.input(t.older), ctx));
+    // The store would name a newer report, but the request's listing does not: nothing supersedes.
+    const v = await verifier({ latestOnly: true, denylistCVEs: ['CVE-1'] });
+    const alone = await v.verify({ ...t.input(t.older), siblings: [t.older] }, ctx);
+    assert.equal(alone.message, 'Found denied CVEs. See extensions field for details.');
+    const { siblings: _s, ...noListing } = t.input(t.older);
+    const unlisted = await v.verify(noListing, ctx);
+    assert.equal(unlisted.skipped, undefined);
+    assert.equal(unlisted.isSuccess, false);
+    t.store.listError = new RatifyError('LIST_REFERRERS_FAILURE', 'must not be listed');
+    assert.equal((await v.verify(t.input(t.older), ctx)).skipped, true);
   });
 
   test('the report without a created annotation fails before latestOnly is consulted', async () => {
@@ -482,7 +489,8 @@ describe('vulnerabilityreport verifier: latestOnly', () => {
     const subject = store.addSubject();
     const mine = store.addReferrer(subject.desc, spec(sarif(), null));
     store.addReferrer(subject.desc, spec(sarif(), { [CREATED]: '2024-06-01T11:00:00Z' }));
-    const r = await (await verifier({ latestOnly: true })).verify({ subject: subject.ref, subjectDescriptor: subject.desc, referrer: mine, store }, ctx);
+    const siblings = await collect(store.listReferrers(subject.ref, subject.desc, ctx));
+    const r = await (await verifier({ latestOnly: true })).verify({ subject: subject.ref, subjectDescriptor: subject.desc, referrer: mine, store, siblings }, ctx);
     assert.equal(r.message, 'Failed to create timestamp annotation.');
   });
 });

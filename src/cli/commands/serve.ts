@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import v8 from 'node:v8';
 import type { Command } from 'commander';
 import { RatifyError } from '../../errors.js';
@@ -22,6 +22,10 @@ interface ServeOptions {
   metricsType: string;
   metricsPort: string;
   healthPort: string;
+  maxBodyBytes: string;
+  headersTimeout: string;
+  requestTimeout: string;
+  bodyTimeout?: string;
 }
 
 export function registerServe(program: Command, global: () => GlobalOptions): void {
@@ -41,22 +45,37 @@ export function registerServe(program: Command, global: () => GlobalOptions): vo
     .option('--cache-ttl <duration>', 'how long verification results are cached', '10s')
     .option('--metrics-enabled', 'serve Prometheus metrics')
     .option('--metrics-type <type>', 'prometheus', 'prometheus')
-    .option('--metrics-port <port>', 'metrics port', '8888')
-    .option('--health-port <addr>', 'health probes address (/healthz, /readyz)', ':9099')
+    .option('--metrics-port <addr>', 'metrics address: a port (every interface, as Ratify) or host:port, e.g. 127.0.0.1:8888', '8888')
+    .option('--health-port <addr>', 'health probes address (/healthz, /readyz): :port, host:port or a port', ':9099')
+    .option('--max-body-bytes <n>', 'largest request body accepted (413 above)', '1048576')
+    .option('--headers-timeout <duration>', 'time for request headers (and the TLS handshake) to arrive', '5s')
+    .option('--request-timeout <duration>', 'time for a whole request to arrive', '30s')
+    .option('--body-timeout <duration>', 'time for a request body to arrive (default: the endpoint\'s request timeout from config.json)')
     .action(async (opts: ServeOptions) => {
       tuneHeapForServing(process.env.NODE_OPTIONS ?? '', process.execArgv);
-      const [{ MemoryCache }, { loadConfig, runtimeEnvFrom }, { RatifyServer }, { tlsFilesFrom }, { makeLogger, parseDuration }] = await Promise.all([
+      const [{ MemoryCache }, { loadConfig, runtimeEnvFrom }, { RatifyServer }, { tlsFilesFrom }, { makeLogger, parseDuration }, { serverRedactor }] = await Promise.all([
         import('../../cache/memory.js'),
         import('../../config/load.js'),
         import('../../server/server.js'),
         import('../../server/tls.js'),
         import('../runtime.js'),
+        import('../../server/redact.js'),
       ]);
       const env = process.env;
       const rt = runtimeEnvFrom(env, homedir());
       // Read once for the logger settings; the server loads (and watches) it itself.
       const loaded = await loadConfig(opts.config, rt);
-      const log = makeLogger({ ...global(), debug: global().debug ?? false }, { ...env, RATIFY_LOG_LEVEL: env.RATIFY_LOG_LEVEL ?? 'info' }, loaded.config.logger?.formatter);
+      // Answers and info-level logs name no path of this machine; --debug logs keep them.
+      const redact = serverRedactor({ configPath: opts.config, rt, certDir: opts.certDir, caFile: opts.caCertFile, cwd: process.cwd(), tmpDir: tmpdir() });
+      const log = makeLogger({ ...global(), debug: global().debug ?? false }, { ...env, RATIFY_LOG_LEVEL: env.RATIFY_LOG_LEVEL ?? 'info' }, loaded.config.logger?.formatter, redact);
+      const maxBodyBytes = Number(opts.maxBodyBytes);
+      if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new RatifyError('BAD_REQUEST', '--max-body-bytes must be a positive number of bytes');
+      const limits = {
+        maxBodyBytes,
+        headersTimeoutMs: parseDuration(opts.headersTimeout),
+        requestTimeoutMs: parseDuration(opts.requestTimeout),
+        ...(opts.bodyTimeout ? { bodyTimeoutMs: parseDuration(opts.bodyTimeout) } : {}),
+      };
       if (opts.enableCrdManager) {
         throw new RatifyError('CONFIG_INVALID', '--enable-crd-manager is not available in this build', { remediation: 'Configure stores, verifiers and policy in config.json' });
       }
@@ -89,7 +108,9 @@ export function registerServe(program: Command, global: () => GlobalOptions): vo
         rt,
         log,
         subjectBaseDir: process.cwd(),
-        ...(metrics ? { metrics, metricsAddr: `:${opts.metricsPort}` } : {}),
+        redact,
+        limits,
+        ...(metrics ? { metrics, metricsAddr: opts.metricsPort } : {}),
         healthAddr: opts.healthPort,
         ...(cache ? { cache, cacheTtlMs: parseDuration(opts.cacheTtl) } : {}),
         ...(redis ? { coalescer: new (await import('../../server/coalesce.js')).Coalescer(redis) } : {}),

@@ -1,6 +1,5 @@
-import type { Context } from '../../context.js';
 import type { Descriptor } from '../../oci/descriptor.js';
-import { goReferenceDescriptorV, isTransientFailure } from '../sbom/ratify-compat.js';
+import { goReferenceDescriptorV } from '../sbom/ratify-compat.js';
 import type { VerifyInput } from '../types.js';
 import { parseRFC3339, TimeParseError, type GoTime } from './gotime.js';
 
@@ -30,36 +29,23 @@ export interface NewerReport {
 /**
  * `latestOnly`: the newest other referrer of the subject with the same artifact type, if it
  * is strictly newer than this one (equal times supersede nothing, so every report of a tie
- * is verified). Referrers without a readable created annotation are not candidates.
- * Returns undefined when none is newer; throws only for transient failures (a listing that
- * fails otherwise is reported through `onListError` and the report is verified normally).
+ * is verified). Candidates come only from the executor's own listing (`input.siblings`), whose
+ * members are all verified in the same request; referrers without a readable created annotation
+ * are not candidates. Without that listing nothing supersedes anything: every report is verified.
  */
-export async function findNewerReport(
-  input: VerifyInput,
-  annotationName: string,
-  ownCreatedNs: bigint,
-  ctx: Context,
-  onListError: (e: unknown) => void,
-): Promise<NewerReport | undefined> {
+export function findNewerReport(input: VerifyInput, annotationName: string, ownCreatedNs: bigint): NewerReport | undefined {
   const artifactType = input.referrer.artifactType;
-  if (artifactType === undefined) return undefined;
+  if (artifactType === undefined || input.siblings === undefined) return undefined;
   let best: { digest: string; t: GoTime } | undefined;
-  try {
-    for await (const d of input.store.listReferrers(input.subject, input.subjectDescriptor, ctx, { artifactTypes: [artifactType] })) {
-      // Stores may ignore the filter; only the same artifact type competes.
-      if (d.digest === input.referrer.digest || d.artifactType !== artifactType) continue;
-      let t: GoTime;
-      try {
-        t = extractCreated(annotationName, d);
-      } catch {
-        continue;
-      }
-      if (t.epochNs > ownCreatedNs && (best === undefined || t.epochNs > best.t.epochNs)) best = { digest: d.digest, t };
+  for (const d of input.siblings) {
+    if (d.digest === input.referrer.digest || d.artifactType !== artifactType) continue;
+    let t: GoTime;
+    try {
+      t = extractCreated(annotationName, d);
+    } catch {
+      continue;
     }
-  } catch (e) {
-    if (isTransientFailure(e, ctx)) throw e;
-    onListError(e);
-    return undefined;
+    if (t.epochNs > ownCreatedNs && (best === undefined || t.epochNs > best.t.epochNs)) best = { digest: d.digest, t };
   }
   return best === undefined ? undefined : { digest: best.digest, createdAt: best.t.text };
 }

@@ -88,14 +88,12 @@ export class VulnReportVerifier extends BaseVerifier implements Verifier {
 
     // ratify-ts: latestOnly lets an older report step aside for the newest one.
     if (cfg.latestOnly) {
-      const newer = await findNewerReport(input, cfg.createdAnnotationName, created.epochNs, ctx, (e) =>
-        trace.push({ check: 'latest-only', ok: false, detail: `listing referrers failed, verifying this report: ${(e as Error).message}` }),
-      );
+      const newer = findNewerReport(input, cfg.createdAnnotationName, created.epochNs);
       if (newer !== undefined) {
-        trace.push({ check: 'latest-only', ok: true, detail: `superseded by ${newer.digest} (created ${newer.createdAt})` });
-        return done({ isSuccess: true, message: VULNREPORT_MESSAGES.superseded, extensions: ext({ createdAt, supersededBy: newer.digest }) });
+        trace.push({ check: 'latest-only', ok: true, detail: `superseded by ${newer.digest} (created ${newer.createdAt}), which decides instead` });
+        return done({ isSuccess: false, skipped: true, message: VULNREPORT_MESSAGES.superseded, extensions: ext({ createdAt, supersededBy: newer.digest }) });
       }
-      trace.push({ check: 'latest-only', ok: true, detail: 'no newer report' });
+      trace.push({ check: 'latest-only', ok: true, detail: input.siblings === undefined ? 'no listing of the subject’s referrers: verified' : 'no newer report' });
     }
 
     // 2. Maximum age.
