@@ -29,6 +29,8 @@ export interface Context {
   metrics?: MetricsSink;
   /** Headers forwarded to registries (trace id under the configured header names). */
   forwardHeaders?: Record<string, string>;
+  /** Set by `--explain`: stores record here what they dropped and why. */
+  note?: (text: string) => void;
 }
 
 export function newStats(): RequestStats {

@@ -41,9 +41,17 @@ export const ErrorCodes = [
   'KEY_MANAGEMENT_PROVIDER_FAILURE',
   // Not in Ratify: a step ran out of its share of the request deadline.
   'DEADLINE_EXCEEDED',
+  // Not in Ratify: no configured store owns the subject (its registry/repository or layout path).
+  'NO_MATCHING_STORE',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
+
+/**
+ * ratify-ts codes that a user or a Gatekeeper policy acts on: their errorReason names the code
+ * (Ratify's reasons never carry one), so a report can be matched on it.
+ */
+const CODE_IN_REASON: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NO_MATCHING_STORE']);
 
 export interface RatifyErrorOptions {
   cause?: unknown;
@@ -85,8 +93,7 @@ export class RatifyError extends Error {
   /** Ratify's GetErrorReason(): the root's original error text, else the root detail. */
   get errorReason(): string {
     const root = this.root;
-    if (root.cause !== undefined) return causeText(root.cause);
-    return root.detail;
+    return CODE_IN_REASON.has(root.code) ? `${root.code}: ${reasonOf(root)}` : reasonOf(root);
   }
 
   /** Ratify's GetRemediation(): the root's remediation, falling back to the nearest one set. */
@@ -102,7 +109,7 @@ export class RatifyError extends Error {
 
   /** Ratify's GetConciseError(max): "<CODE>: <reason>" truncated with "...". */
   concise(max = 100): string {
-    const s = `${this.root.code}: ${this.errorReason}`;
+    const s = `${this.root.code}: ${reasonOf(this.root)}`;
     return s.length <= max ? s : `${s.slice(0, max - 3)}...`;
   }
 
@@ -115,6 +122,10 @@ export class RatifyError extends Error {
     }
     return false;
   }
+}
+
+function reasonOf(root: RatifyError): string {
+  return root.cause !== undefined ? causeText(root.cause) : root.detail;
 }
 
 function causeText(c: unknown): string {

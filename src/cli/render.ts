@@ -71,6 +71,7 @@ export function renderExplain(t: ExplainTrace, c: Colours): string {
   const lines: string[] = [];
   lines.push(c.bold(`explain: ${t.subject}${t.digest ? ` → ${t.digest}` : ''}`));
   lines.push(`  policy ${t.policy.type}: ${t.policy.isSuccess === undefined ? '' : t.policy.isSuccess ? c.ok('allow') : c.bad('deny')} ${t.policy.detail ?? ''}`.trimEnd());
+  if (t.stores) lines.push(`  stores: ${t.stores.join(', ')}`);
   lines.push(`  referrers: ${t.referrers.length}`);
   for (const r of t.referrers) {
     const indent = '    ' + '  '.repeat(r.depth);
@@ -83,6 +84,7 @@ export function renderExplain(t: ExplainTrace, c: Colours): string {
       }
     }
   }
+  for (const n of t.notes ?? []) lines.push(`  ${c.dim('note:')} ${n}`);
   lines.push('  timings:');
   for (const s of t.steps) lines.push(`    ${s.step.padEnd(28)} ${ms(s.ms)}`);
   lines.push(`    ${'total'.padEnd(28)} ${ms(t.totalMs)}`);

@@ -5,9 +5,10 @@ import { newStats, withDeadline, type Context } from '../context.js';
 import { RatifyError } from '../errors.js';
 import { loadConfig, runtimeEnvFrom, warnConfig, type LoadedConfig, type RuntimeEnv } from '../config/load.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { parseReference, type Reference } from '../reference/reference.js';
-import { createStores } from '../stores/factory.js';
+import type { Reference } from '../reference/reference.js';
+import { createStoreRouter } from '../stores/factory.js';
 import { createOciLayoutStore } from '../stores/ocilayout/store.js';
+import { layoutReference, realPath, StoreRouter } from '../stores/router.js';
 import type { ReferrerStore } from '../stores/types.js';
 import { parseOciLayoutSubject } from '../stores/ocilayout/subject.js';
 
@@ -28,7 +29,9 @@ export interface CommandRuntime {
   ctx: Context & { cancel(): void };
   rt: RuntimeEnv;
   loaded: LoadedConfig;
-  stores: ReferrerStore[];
+  /** The stores, and which of them own which subjects. */
+  router: StoreRouter;
+  stores: readonly ReferrerStore[];
   subject: Reference;
   /** The command's deadline in ms. */
   timeoutMs: number;
@@ -64,55 +67,54 @@ export async function openRuntime(opts: CommonOptions, global: GlobalOptions, en
   // --timeout, else the config's executor timeout when the user set one, else a generous CLI default.
   const timeoutMs = opts.timeout ? parseDuration(opts.timeout) : (loaded.config.executor?.verificationRequestTimeout ?? DEFAULT_CLI_TIMEOUT_MS);
   const ctx = withDeadline({ signal: new AbortController().signal, log, stats: newStats() }, timeoutMs, 'command');
-  let stores: ReferrerStore[];
+  let router: StoreRouter | undefined;
   let subject: Reference;
+  // Relative layout paths in subjects are the user's: they resolve against the working directory.
+  const cwd = process.cwd();
   try {
     if (opts.ociLayout) {
       const parsed = parseOciLayoutSubject(opts.subject);
-      const path = resolvePath(parsed.layoutPath);
+      const path = resolvePath(cwd, parsed.layoutPath);
       await stat(path).catch((e: unknown) => {
         throw new RatifyError('REFERENCE_INVALID', `OCI layout ${path} does not exist`, { cause: e, remediation: 'Give --oci-layout a subject like ./layout:tag or ./layout@sha256:<hex>' });
       });
-      stores = [await createOciLayoutStore({ name: 'oci-layout', path }, undefined, { ctx })];
-      subject = { ...parsed.reference, repository: path, path };
+      // The layout replaces the config's stores and owns exactly its own subjects.
+      const store = await createOciLayoutStore({ name: 'oci-layout', path }, undefined, { ctx });
+      router = new StoreRouter([{ store, kind: 'layout', layoutPath: path }], { baseDir: cwd });
+      subject = layoutReference(parsed.reference, await realPath(path));
     } else {
-      subject = parseReference(opts.subject);
-      stores = await createStores(loaded.config.store, { rt, log, ...(loaded.path ? { baseDir: dirname(loaded.path) } : {}) });
+      router = await createStoreRouter(loaded.config.store, { rt, log, ...(loaded.path ? { baseDir: dirname(loaded.path) } : {}), subjectBaseDir: cwd });
+      subject = await router.parse(opts.subject);
     }
   } catch (e) {
     // The deadline timer would otherwise keep the process alive until it fires.
     ctx.cancel();
+    await router?.close();
     throw e;
   }
+  const owned = router;
   return {
     log,
     ctx,
     rt,
     loaded,
-    stores,
+    router: owned,
+    stores: owned.stores,
     subject,
     timeoutMs,
     async close() {
       ctx.cancel();
-      await Promise.all(stores.map((s) => s.close?.()));
+      await owned.close();
     },
   };
 }
 
-/** The first store that resolves the subject wins (Ratify's ResolveSubjectDescriptor). */
+/**
+ * The subject's descriptor from the first store owning it that resolves it (Ratify's
+ * ResolveSubjectDescriptor); NO_MATCHING_STORE when no store owns it.
+ */
 export async function resolveSubject(rt: CommandRuntime) {
-  const errors: unknown[] = [];
-  for (const s of rt.stores) {
-    try {
-      return await s.resolve(rt.subject, rt.ctx);
-    } catch (e) {
-      errors.push(e);
-    }
-  }
-  const last = errors[errors.length - 1];
-  throw new RatifyError('REFERRER_STORE_FAILURE', 'could not resolve descriptor for a subject from any stores', {
-    ...(last !== undefined ? { cause: last } : {}),
-  });
+  return rt.router.resolve(rt.subject, rt.ctx);
 }
 
 export function printJSON(v: unknown): void {

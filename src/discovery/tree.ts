@@ -31,7 +31,7 @@ export const DEFAULT_DISCOVER_DEPTH = 8;
  * on). Children are listed in parallel; output keeps each store's listing order. A digest
  * already on the current path is not followed again, so cycles terminate.
  */
-export async function discoverTree(stores: ReferrerStore[], ref: Reference, subject: Descriptor, ctx: Context, opts: DiscoverOptions = {}): Promise<StoreTree[]> {
+export async function discoverTree(stores: readonly ReferrerStore[], ref: Reference, subject: Descriptor, ctx: Context, opts: DiscoverOptions = {}): Promise<StoreTree[]> {
   const maxDepth = opts.maxDepth ?? DEFAULT_DISCOVER_DEPTH;
   return Promise.all(
     stores.map(async (store) => {

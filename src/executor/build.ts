@@ -7,7 +7,8 @@ import type { RatifyConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { createPolicyWithPlugins } from '../plugins/module-policy.js';
 import type { PluginVerifierDeps } from '../plugins/exec-verifier.js';
-import { createStores } from '../stores/factory.js';
+import { createStoreRouter } from '../stores/factory.js';
+import { StoreRouter } from '../stores/router.js';
 import type { ReferrerStore } from '../stores/types.js';
 import { builtinVerifiers } from '../verifiers/builtin.js';
 import type { VerifierRegistry } from '../verifiers/registry.js';
@@ -18,8 +19,12 @@ export interface BuildDeps {
   log: Logger;
   cache?: Cache;
   registry?: VerifierRegistry;
-  /** Replace the config's stores (e.g. `--oci-layout`). */
+  /** Replace the config's stores (e.g. `--oci-layout`), with the subjects each owns. */
+  router?: StoreRouter;
+  /** Replace the config's stores, each owning its default scope (embedders, tests). */
   stores?: ReferrerStore[];
+  /** Where relative layout paths in subjects resolve (the entry point's working directory). */
+  subjectBaseDir?: string;
   /** How long per-referrer verifier results stay in `cache` (server). */
   resultTtlMs?: number;
 }
@@ -47,13 +52,23 @@ export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Prom
     });
   }
   const registry = deps.registry ?? builtinVerifiers();
-  const stores = deps.stores ?? (await createStores(cfg.store, { rt: deps.rt, log: deps.log, ...(deps.cache ? { cache: deps.cache } : {}), ...(baseDir ? { baseDir } : {}) }));
+  const subjectBase = deps.subjectBaseDir !== undefined ? { baseDir: deps.subjectBaseDir } : {};
+  const given = deps.router ?? (deps.stores ? StoreRouter.fromStores(deps.stores, subjectBase) : undefined);
+  const router =
+    given ??
+    (await createStoreRouter(cfg.store, {
+      rt: deps.rt,
+      log: deps.log,
+      ...(deps.cache ? { cache: deps.cache } : {}),
+      ...(baseDir ? { baseDir } : {}),
+      ...(deps.subjectBaseDir !== undefined ? { subjectBaseDir: deps.subjectBaseDir } : {}),
+    }));
   try {
     const verifierDeps = verifierDepsFor(cfg, { rt: deps.rt, log: deps.log, ...(baseDir ? { baseDir } : {}) });
     const verifiers = await Promise.all(cfg.verifier.plugins.map((entry, i) => registry.create(entry as Record<string, unknown>, i, verifierDeps)));
     const exec = cfg.executor ?? {};
     return new Executor({
-      stores,
+      router,
       verifiers,
       policy,
       configHash: createHash('sha256').update(loaded.raw).digest('hex').slice(0, 16),
@@ -64,7 +79,7 @@ export async function buildExecutor(loaded: LoadedConfig, deps: BuildDeps): Prom
   } catch (e) {
     // Only the stores made here: the caller's (deps.stores) are the caller's to close, and a
     // second close would replace this error (e.g. PLUGIN_NOT_FOUND) with undici's "destroyed".
-    if (!deps.stores) await Promise.all(stores.map((s) => s.close?.()));
+    if (!given) await router.close();
     throw e;
   }
 }

@@ -5,9 +5,10 @@ import { RatifyError, asRatifyError } from '../errors.js';
 import { SingleFlight } from '../cache/singleflight.js';
 import type { Cache } from '../cache/types.js';
 import type { Descriptor, ReferenceDescriptor } from '../oci/descriptor.js';
-import { parseReference, withDigest, type Reference } from '../reference/reference.js';
+import { withDigest, type Reference } from '../reference/reference.js';
 import type { PolicyProvider } from '../policy/types.js';
 import { collect, type ReferrerStore } from '../stores/types.js';
+import { StoreRouter, type StoreRoute } from '../stores/router.js';
 import type { Verifier, VerifierResult, VerifyInput } from '../verifiers/types.js';
 import { errorReport, nestedVerifierResult, reportElement } from './report.js';
 import { MAX_PLATFORM_TARGETS, platformString, selectChildren, type PlatformMode } from './platform.js';
@@ -15,7 +16,9 @@ import { isIndexMediaType } from '../oci/mediatypes.js';
 import type { ExplainTrace, NestedReport, ReferrerTrace, ReportElement, VerifyResult } from './types.js';
 
 export interface ExecutorOptions {
-  stores: ReferrerStore[];
+  /** Which stores answer for which subjects (config); else `stores`, each owning its default scope. */
+  router?: StoreRouter;
+  stores?: ReferrerStore[];
   verifiers: Verifier[];
   policy: PolicyProvider;
   /** Deadline for one verification in ms (executor.verificationRequestTimeout, default 2900). */
@@ -74,6 +77,8 @@ interface ListedReferrer {
 /** Per-request state: the trace being built and the limiter shared by all depths. */
 interface RequestState {
   ctx: Context;
+  /** The stores owning the subject (nested subjects live in the same repository, so they share it). */
+  route?: StoreRoute;
   limit: ReturnType<typeof pLimit>;
   trace?: ExplainTrace;
   /** A verifier could not run (deadline, network): the result says nothing lasting about the artifact. */
@@ -90,16 +95,20 @@ export class Executor {
   readonly mutationRequestTimeout: number;
   /** Part of every cache key that holds a verdict (see ExecutorOptions.configHash). */
   readonly configVersion: string;
+  // One executor has one router, so a subject string always means the same stores here; a
+  // reloaded config gets a new executor and new flights.
   private readonly flights = new SingleFlight<VerifyOutcome>();
+  readonly router: StoreRouter;
 
   constructor(private readonly o: ExecutorOptions) {
     this.configVersion = o.configHash ?? `local-${randomUUID()}`;
     this.verificationRequestTimeout = o.verificationRequestTimeout ?? DEFAULT_VERIFY_TIMEOUT_MS;
     this.mutationRequestTimeout = o.mutationRequestTimeout ?? DEFAULT_MUTATION_TIMEOUT_MS;
+    this.router = o.router ?? StoreRouter.fromStores(o.stores ?? []);
   }
 
   get stores(): readonly ReferrerStore[] {
-    return this.o.stores;
+    return this.router.stores;
   }
 
   get policy(): PolicyProvider {
@@ -117,14 +126,18 @@ export class Executor {
       const started = performance.now();
       const st: RequestState = { ctx, limit: pLimit(this.o.concurrency ?? DEFAULT_CONCURRENCY), transient: false };
       if (opts.explain) {
-        st.trace = {
+        const trace: ExplainTrace = {
           subject: params.subject,
           policy: { type: this.o.policy.type },
           steps: [],
           referrers: [],
+          notes: [],
           registry: { requests: 0, bytes: 0, cacheHits: 0, cacheMisses: 0, rateLimited: 0 },
           totalMs: 0,
         };
+        st.trace = trace;
+        // Stores say here what they dropped (a referrer naming another subject, ...).
+        st.ctx = { ...ctx, note: (text: string) => void trace.notes!.push(text) };
       }
       try {
         const result = await this.verifyInternal(params, st);
@@ -132,7 +145,8 @@ export class Executor {
       } catch (e) {
         const err = asRatifyError(e, 'EXECUTOR_FAILURE', 'verification failed');
         if (st.trace) st.trace.policy.detail = `request failed: ${err.message}`;
-        const transient = st.transient || err.root.code !== 'NO_VERIFIER_REPORT';
+        // Nothing attached, and no store owning the subject, are lasting answers for this config.
+        const transient = st.transient || (err.root.code !== 'NO_VERIFIER_REPORT' && err.root.code !== 'NO_MATCHING_STORE');
         const asResult = this.o.policy.errorToResult(params.subject, err);
         if (asResult) return { result: asResult, error: err, transient, ...(st.trace ? { trace: st.trace } : {}) };
         return { result: { isSuccess: false, verifierReports: [] }, error: err, transient, ...(st.trace ? { trace: st.trace } : {}) };
@@ -152,7 +166,11 @@ export class Executor {
   }
 
   private async verifyInternal(params: VerifyParams, st: RequestState): Promise<VerifyResult> {
-    const ref = params.reference ?? parseReference(params.subject);
+    const ref = params.reference ?? (await this.router.parse(params.subject));
+    // Before any I/O: a subject no store owns fails closed with NO_MATCHING_STORE.
+    const route = this.router.route(ref);
+    st.route = route;
+    if (st.trace) st.trace.stores = route.stores.map((s) => s.name);
     const mode = params.platform ?? { kind: 'index' };
     // A subject given by digest can be listed while it is being resolved: listing needs only the
     // digest (resolving fills in media type and size, which verifiers check). Saves a round trip.
@@ -161,11 +179,11 @@ export class Executor {
       early = this.listAll(ref, { mediaType: '', digest: ref.digest, size: 0 }, params.referenceTypes, st, 0);
       early.catch(() => undefined);
     }
-    const subjectDesc = await this.timed(st, 'resolve subject', () => this.resolveSubject(ref, st.ctx));
+    const subjectDesc = await this.timed(st, 'resolve subject', () => this.router.resolve(ref, st.ctx, route.stores));
     if (st.trace) st.trace.digest = subjectDesc.digest;
     const resolved: Reference = ref.digest ? ref : { ...ref, digest: subjectDesc.digest };
     if (mode.kind === 'index') return this.verifyOne(ref, resolved, subjectDesc, params.referenceTypes, st, early);
-    const indexBytes = await this.timed(st, 'read image index', () => this.fetchIndex(resolved, subjectDesc, st.ctx));
+    const indexBytes = await this.timed(st, 'read image index', () => this.fetchIndex(resolved, subjectDesc, st));
     const children = selectChildren(mode, subjectDesc, indexBytes);
     if (children.length === 0) {
       // Not an index: there is only the one manifest to verify.
@@ -175,7 +193,7 @@ export class Executor {
     const targets: Array<{ platform: string; desc: Descriptor; ref: Reference }> = children.map((c) => ({ platform: platformString(c.platform), desc: c, ref: withDigest(ref, c.digest) }));
     if (mode.kind === 'all') {
       targets.unshift({ platform: 'index', desc: subjectDesc, ref: resolved });
-      await this.timed(st, 'read nested image indexes', () => this.expandNestedIndexes(ref, targets, st.ctx));
+      await this.timed(st, 'read nested image indexes', () => this.expandNestedIndexes(ref, targets, st));
     }
     const results = await Promise.all(targets.map((t) => this.verifyOne(t.ref, t.ref, t.desc, params.referenceTypes, st).catch((e: unknown) => this.asFailure(t.ref.original, e))));
     return {
@@ -203,12 +221,12 @@ export class Executor {
    * `--platform all`: a child that is itself an index vouches for its own children, which must be
    * verified too (breadth first, each digest once, bounded so a hostile index cannot fan out without end).
    */
-  private async expandNestedIndexes(ref: Reference, targets: Array<{ platform: string; desc: Descriptor; ref: Reference }>, ctx: Context): Promise<void> {
+  private async expandNestedIndexes(ref: Reference, targets: Array<{ platform: string; desc: Descriptor; ref: Reference }>, st: RequestState): Promise<void> {
     const seen = new Set(targets.map((t) => t.desc.digest));
     for (let i = 1; i < targets.length; i++) {
       const t = targets[i]!;
       if (!isIndexMediaType(t.desc.mediaType)) continue;
-      const bytes = await this.fetchIndex(t.ref, t.desc, ctx);
+      const bytes = await this.fetchIndex(t.ref, t.desc, st);
       for (const c of selectChildren({ kind: 'all' }, t.desc, bytes)) {
         if (seen.has(c.digest)) continue;
         seen.add(c.digest);
@@ -228,31 +246,15 @@ export class Executor {
     return this.o.policy.errorToResult(subject, err) ?? { isSuccess: false, verifierReports: [errorReport(subject, err)] };
   }
 
-  private async fetchIndex(ref: Reference, desc: Descriptor, ctx: Context): Promise<Uint8Array | undefined> {
-    for (const s of this.o.stores) {
+  private async fetchIndex(ref: Reference, desc: Descriptor, st: RequestState): Promise<Uint8Array | undefined> {
+    for (const s of st.route!.stores) {
       try {
-        return await s.fetchManifestBytes(ref, desc, ctx);
+        return await s.fetchManifestBytes(ref, desc, st.ctx);
       } catch {
         // try the next store
       }
     }
     throw new RatifyError('GET_SUBJECT_DESCRIPTOR_FAILURE', `could not read the image index ${desc.digest} from any store`);
-  }
-
-  /** The first store that resolves the subject wins (Ratify's ResolveSubjectDescriptor). */
-  private async resolveSubject(ref: Reference, ctx: Context): Promise<Descriptor> {
-    let last: unknown;
-    for (const s of this.o.stores) {
-      try {
-        return await s.resolve(ref, ctx);
-      } catch (e) {
-        last = e;
-        if (e instanceof RatifyError && e.root.code === 'DEADLINE_EXCEEDED') break;
-      }
-    }
-    throw new RatifyError('REFERRER_STORE_FAILURE', 'could not resolve descriptor for a subject from any stores', {
-      ...(last !== undefined ? { cause: last } : {}),
-    });
   }
 
   /** Lists referrers in every store (in parallel) and verifies them; results keep store, then listing, order. */
@@ -275,7 +277,7 @@ export class Executor {
   private async listAll(ref: Reference, subject: Descriptor, types: string[] | undefined, st: RequestState, depth: number): Promise<ListedReferrer[]> {
     const lists = await this.timed(st, depth === 0 ? 'list referrers' : `list referrers (depth ${depth})`, () =>
       Promise.all(
-        this.o.stores.map(async (store) => {
+        st.route!.stores.map(async (store) => {
           try {
             const refs = await collect(store.listReferrers(ref, subject, st.ctx, types && types.length ? { artifactTypes: types } : {}));
             return refs.map((r) => ({ store, referrer: r }));
@@ -362,7 +364,10 @@ export class Executor {
   private async runVerifier(v: Verifier, input: VerifyInput, st: RequestState, trace: ReferrerTrace | undefined): Promise<VerifierResult> {
     const { subject: ref, subjectDescriptor: subject, referrer } = input;
     const t0 = performance.now();
-    const cacheKey = this.o.resultCache ? `verifier_result:${this.configVersion}:${st.ctx.namespace ?? ''}:${v.name}:${ref.original}:${subject.digest}:${referrer.digest}` : undefined;
+    // The owning stores are in the key with the config: a result for one scope never serves another.
+    const cacheKey = this.o.resultCache
+      ? `verifier_result:${this.configVersion}:${st.route?.key ?? ''}:${input.store.name}:${st.ctx.namespace ?? ''}:${v.name}:${ref.original}:${subject.digest}:${referrer.digest}`
+      : undefined;
     const cached = cacheKey ? await this.o.resultCache!.get<VerifierResult>(cacheKey) : undefined;
     if (cached) {
       if (trace) trace.verifiers.push({ name: v.name, type: v.type, isSuccess: cached.isSuccess, message: cached.message, ...(cached.errorReason ? { errorReason: cached.errorReason } : {}), checks: [{ check: 'cache', ok: true, detail: 'result of an earlier verification of the same content and config' }, ...(cached.trace ?? [])], ms: performance.now() - t0 });
@@ -417,7 +422,7 @@ export class Executor {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.o.stores.map((s) => s.close?.()), ...this.o.verifiers.map((v) => v.close?.())]);
+    await Promise.all([this.router.close(), ...this.o.verifiers.map((v) => v.close?.())]);
   }
 }
 

@@ -75,7 +75,11 @@ export interface ExplainTrace {
   digest?: string;
   policy: { type: string; isSuccess?: boolean; detail?: string };
   steps: StepTiming[];
+  /** The stores that own the subject. */
+  stores?: string[];
   referrers: ReferrerTrace[];
+  /** What stores dropped or refused along the way (a referrer naming another subject, ...). */
+  notes?: string[];
   registry: { requests: number; bytes: number; cacheHits: number; cacheMisses: number; rateLimited: number };
   totalMs: number;
 }

@@ -29,6 +29,17 @@ export interface ArtifactManifest {
   annotations?: Record<string, string>;
 }
 
+/**
+ * "malformed JSON" and where, without V8's quote of the text: that quote is the first bytes of
+ * whatever was read (a registry's body, or a file a layout links to), and must not reach errors.
+ */
+export function jsonSyntaxText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const at = /at position (\d+)/.exec(msg);
+  if (at) return `malformed JSON at position ${at[1]}`;
+  return /end of JSON input/.test(msg) ? 'malformed JSON: unexpected end of input' : 'malformed JSON';
+}
+
 /** Hard cap on the number of entries in one manifest's lists, whatever the byte size. */
 export const MAX_LIST_ENTRIES = 10_000;
 
@@ -41,7 +52,7 @@ export function parseJSONObject(bytes: Uint8Array, what: string): Record<string,
   try {
     v = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (e) {
-    throw invalid(what, `malformed JSON: ${(e as Error).message}`);
+    throw invalid(what, jsonSyntaxText(e));
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid(what, 'not a JSON object');
   return v as Record<string, unknown>;

@@ -6,7 +6,7 @@ import { parseDigest } from '../oci/digest.js';
  * `original` is the normalised string form Ratify carries in reports and cache keys.
  */
 export interface Reference {
-  /** Registry as written in the reference after normalisation: "docker.io", "localhost:5000", "[::1]:5000". */
+  /** Registry after normalisation, in lower case: "docker.io", "localhost:5000", "[::1]:5000". */
   registry: string;
   /** Repository path inside the registry: "library/nginx". */
   repository: string;
@@ -66,8 +66,15 @@ function invalid(input: string, why: string): RatifyError {
  * distribution's splitDockerDomain: the first path element is the registry when it is
  * "localhost", contains "." or ":", or has an upper-case letter (repositories are lower-case);
  * "index.docker.io" becomes "docker.io", and single-element Docker Hub names get "library/".
+ *
+ * Unlike distribution, the registry comes back in lower case: host names are case-insensitive
+ * (DNS), and everything keyed on the registry (store scopes, notation and cosign trust-policy
+ * scopes, cache keys, reports) must see one form, or `LOCALHOST:5000/app` escapes a scope written
+ * for `localhost:5000/app`. A host that is a registry only because of its upper case ("FOO/bar")
+ * is refused: in lower case it would read as a Docker Hub namespace, so the subject string we
+ * report (and hand to plugins) would name another image.
  */
-function splitDockerDomain(name: string): [string, string] {
+function splitDockerDomain(name: string, input: string): [string, string] {
   const i = name.indexOf('/');
   let domain: string;
   let rest: string;
@@ -76,8 +83,11 @@ function splitDockerDomain(name: string): [string, string] {
     domain = DEFAULT_DOMAIN;
     rest = name;
   } else {
-    domain = first;
+    domain = first.toLowerCase();
     rest = name.slice(i + 1);
+    if (domain !== first && !/[.:]/.test(domain) && domain !== 'localhost') {
+      throw invalid(input, `registry host ${JSON.stringify(first)} is a registry only because of its upper case; in lower case it would name a Docker Hub repository`);
+    }
   }
   if (domain === LEGACY_DEFAULT_DOMAIN) domain = DEFAULT_DOMAIN;
   if (domain === DEFAULT_DOMAIN && !rest.includes('/')) rest = OFFICIAL_REPO_PREFIX + rest;
@@ -113,7 +123,7 @@ export function parseReference(input: string): Reference {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
   }
-  const [domain, remainder] = splitDockerDomain(rest);
+  const [domain, remainder] = splitDockerDomain(rest, input);
   if (remainder.toLowerCase() !== remainder) {
     throw invalid(input, 'invalid reference format: repository name must be lowercase');
   }

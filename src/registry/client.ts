@@ -4,12 +4,13 @@ import { abortError } from '../context.js';
 import { RatifyError, type ErrorCode } from '../errors.js';
 import { Digester, parseDigest, digestToTag } from '../oci/digest.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { parseImageIndex } from '../oci/manifest.js';
+import { jsonSyntaxText, parseImageIndex } from '../oci/manifest.js';
 import { MANIFEST_ACCEPT, MediaType, bareMediaType, isManifestMediaType } from '../oci/mediatypes.js';
 import { registryHost } from '../reference/reference.js';
 import { Authenticator } from './auth.js';
 import { parseChallenges } from './challenge.js';
 import type { CredentialProvider } from './credentials.js';
+import { ERROR_BODY_LIMIT, httpError, mismatch, notFound, tooLarge, tooManyReferrers } from './errors.js';
 import { discardBody, header, readLimited, RegistryTransport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface RegistryClientOptions {
@@ -43,7 +44,6 @@ const DEFAULT_MANIFEST_LIMIT = 4 * 1024 * 1024;
 const DEFAULT_BLOB_LIMIT = 64 * 1024 * 1024;
 const DEFAULT_MAX_REFERRERS = 1000;
 const DEFAULT_MAX_PAGES = 100;
-const ERROR_BODY_LIMIT = 8 * 1024;
 
 type Action = 'pull' | 'push' | 'pull,push' | 'delete';
 
@@ -367,6 +367,14 @@ export class RegistryClient {
       const more = await onPage(res, page);
       if (!more) return;
       url = nextLink(link, url);
+      // Pages come from the registry itself: a Link elsewhere would get the registry's
+      // credentials and have whatever answers there read back into our errors.
+      if (url !== undefined && !sameOrigin(url, firstUrl)) {
+        throw new RatifyError(code, `${what}: the registry's pagination link leads to another origin`, {
+          cause: new Error(`refused a next page on ${originOf(url)} (the registry is ${originOf(firstUrl)})`),
+          remediation: 'Registries paginate on their own scheme, host and port; this one may be misbehaving or hostile',
+        });
+      }
     }
   }
 
@@ -427,13 +435,35 @@ function safeAlg(d: string, what: string) {
   return p.algorithm;
 }
 
+/**
+ * A HEAD answer's digest is what resolving returns. For a digest reference it must be exactly the
+ * digest asked for: a registry answering `@sha512:…` with the sha256 of some other manifest would
+ * otherwise have that other image's signatures verified in place of the subject's.
+ */
 function checkHeaderDigest(headerDigest: string, reference: string, what: string): void {
   if (!parseDigestSafe(headerDigest)) {
-    throw new RatifyError('MANIFEST_INVALID', `${what}: invalid Docker-Content-Digest ${JSON.stringify(headerDigest)}`);
+    throw new RatifyError('MANIFEST_INVALID', `${what}: invalid Docker-Content-Digest ${JSON.stringify(headerDigest.slice(0, 200))}`);
   }
-  if (isDigestRef(reference) && headerDigest !== reference && parseDigestSafe(reference)?.algorithm === parseDigestSafe(headerDigest)?.algorithm) {
-    throw mismatch(`${what} (Docker-Content-Digest header)`, reference, headerDigest);
+  if (isDigestRef(reference) && headerDigest !== reference) {
+    throw new RatifyError('GET_SUBJECT_DESCRIPTOR_FAILURE', `${what}: the registry answered for another digest`, {
+      cause: new Error(`asked for ${reference}, Docker-Content-Digest is ${headerDigest}`),
+      remediation: 'The registry does not serve the digest asked for; do not trust this registry',
+    });
   }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** Same scheme, host and port (URL.origin normalises the host's case and the default port). */
+function sameOrigin(a: string, b: string): boolean {
+  const o = originOf(a);
+  return o !== 'null' && o !== '(invalid URL)' && o === originOf(b);
 }
 
 /** `<url>; rel="next"` → absolute URL, or undefined. */
@@ -456,57 +486,8 @@ function parseJSON(body: Buffer, what: string): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (e) {
-    throw new RatifyError('DATA_DECODING_FAILURE', `${what}: malformed JSON`, { cause: e });
+    throw new RatifyError('DATA_DECODING_FAILURE', `${what}: malformed JSON`, { cause: new Error(jsonSyntaxText(e)) });
   }
-}
-
-function notFound(what: string): RatifyError {
-  return new RatifyError('RESOURCE_NOT_FOUND', `${what}: not found`);
-}
-
-function mismatch(what: string, expected: string, actual: string, code: ErrorCode = 'MANIFEST_INVALID'): RatifyError {
-  return new RatifyError(code, `${what}: digest mismatch`, {
-    cause: new Error(`expected ${expected}, got ${actual}`),
-    remediation: 'The registry returned content that does not match its digest; do not trust this registry',
-  });
-}
-
-function tooLarge(what: string, size: number, limit: number, code: ErrorCode = 'MANIFEST_INVALID'): RatifyError {
-  return new RatifyError(code, `${what}: content is too large`, {
-    cause: new Error(`${size} bytes exceeds the limit of ${limit} bytes`),
-    remediation: 'Raise the size limit in the store configuration if this content is legitimate',
-  });
-}
-
-function tooManyReferrers(what: string, max: number): RatifyError {
-  return new RatifyError('LIST_REFERRERS_FAILURE', `${what}: more than ${max} referrers`, {
-    remediation: 'Raise the referrer limit in the store configuration, or clean up the subject’s referrers',
-  });
-}
-
-/** Turns a non-success response into an error carrying the registry's own error codes. */
-async function httpError(res: TransportResponse, what: string, code: ErrorCode): Promise<RatifyError> {
-  let detail = '';
-  try {
-    const body = await readLimited(res, ERROR_BODY_LIMIT, what);
-    const text = body.toString('utf8');
-    try {
-      const parsed = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
-      if (Array.isArray(parsed.errors)) {
-        detail = parsed.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
-      }
-    } catch {
-      detail = text.slice(0, 200).trim();
-    }
-  } catch {
-    discardBody(res);
-  }
-  const status = res.statusCode;
-  const c: ErrorCode = status === 401 || status === 403 ? 'AUTH_DENIED' : code;
-  return new RatifyError(c, `${what}: registry answered HTTP ${status}`, {
-    ...(detail ? { cause: new Error(detail) } : {}),
-    ...(status === 429 ? { remediation: 'The registry is rate limiting; retry later or authenticate' } : {}),
-  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

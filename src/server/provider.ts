@@ -7,7 +7,7 @@ import type { Executor, VerifyOutcome } from '../executor/executor.js';
 import type { VerifyResult } from '../executor/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { parseReference } from '../reference/reference.js';
+import type { Reference } from '../reference/reference.js';
 import type { Coalescer } from './coalesce.js';
 import { reportReplacer, type Redactor } from './redact.js';
 import { RawJson, goDuration, parseProviderRequest, providerResponse, sanitiseKey, splitNamespace, systemErrorResponse, type ProviderItem, type ProviderRequest, type ProviderResponse } from './wire.js';
@@ -152,8 +152,9 @@ export class GatekeeperProvider {
   private async verifyKey(executor: Executor, rawKey: string, traceId: string, work: () => Context): Promise<ProviderItem> {
     const key = sanitiseKey(rawKey);
     const { namespace, subject } = splitNamespace(key);
+    let reference: Reference;
     try {
-      parseReference(subject);
+      reference = await executor.router.parse(subject);
     } catch (e) {
       return { key, error: this.d.redact((e as RatifyError).message) };
     }
@@ -163,19 +164,21 @@ export class GatekeeperProvider {
     const cached = await this.cacheGet(cacheKey);
     if (cached) return { key, value: this.response(executor, cached, traceId) };
     const ctx: Context = { ...work(), ...(namespace ? { namespace } : {}) };
-    const outcome = await this.compute(executor, cacheKey, subject, ctx);
+    const outcome = await this.compute(executor, cacheKey, subject, reference, ctx);
     if (outcome.error && executor.policy.shape !== 'config') {
-      // Nested-shape policies report request errors as the item's error (Ratify's Rego mode).
-      return { key, error: this.d.redact(`${outcome.error.code}: ${outcome.error.message.replace(/^[A-Z_]+: /, '')}`) };
+      // Nested-shape policies report request errors as the item's error (Ratify's Rego mode),
+      // naming NO_MATCHING_STORE too, which is under Ratify's outer code.
+      const own = outcome.error.root.code === 'NO_MATCHING_STORE' ? 'NO_MATCHING_STORE: ' : '';
+      return { key, error: this.d.redact(`${outcome.error.code}: ${own}${outcome.error.message.replace(/^[A-Z_]+: /, '')}`) };
     }
     this.d.log.info({ traceID: traceId, subject, namespace, isSuccess: outcome.result.isSuccess }, 'verification result');
     return { key, value: this.response(executor, outcome.result, traceId) };
   }
 
   /** One verification per subject across concurrent requests (and replicas, with a coalescer); results cached if lasting. */
-  private async compute(executor: Executor, cacheKey: string, subject: string, ctx: Context): Promise<VerifyOutcome> {
+  private async compute(executor: Executor, cacheKey: string, subject: string, reference: Reference, ctx: Context): Promise<VerifyOutcome> {
     const run = async (): Promise<VerifyOutcome> => {
-      const outcome = await executor.verify({ subject }, ctx);
+      const outcome = await executor.verify({ subject, reference }, ctx);
       if (this.d.cache && !outcome.transient && !(outcome.error && executor.policy.shape !== 'config')) {
         await this.d.cache.set(cacheKey, outcome.result, this.d.cacheTtlMs);
       }
@@ -219,13 +222,11 @@ export class GatekeeperProvider {
     const key = sanitiseKey(rawKey);
     const { namespace, subject } = splitNamespace(key);
     try {
-      const ref = parseReference(subject);
-      if (ref.digest) return { key, value: key };
-      const store = executor.stores.find((s) => s.name === 'oras');
-      if (!store) {
-        throw new RatifyError('REFERRER_STORE_FAILURE', `failed to mutate image reference ${subject}: could not find matching store oras`);
-      }
-      const desc = await store.resolve(ref, { ...ctx, ...(namespace ? { namespace } : {}) });
+      const ref = await executor.router.parse(subject);
+      // Nothing to pin: a digest already, or a layout path (nothing pulls from it).
+      if (ref.digest || !ref.registry) return { key, value: key };
+      // The stores owning the subject resolve its tag, as for verification (NO_MATCHING_STORE when none does).
+      const desc = await executor.router.resolve(ref, { ...ctx, ...(namespace ? { namespace } : {}) });
       return { key, value: `${ref.path}@${desc.digest}` };
     } catch (e) {
       const err = e instanceof RatifyError ? e : new RatifyError('EXECUTOR_FAILURE', 'mutation failed', { cause: e });

@@ -40,6 +40,8 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Poll interval for config and certificate changes (file events trigger checks sooner). */
   watchIntervalMs?: number;
+  /** Where relative OCI layout paths in subjects resolve (the process's working directory). */
+  subjectBaseDir?: string;
   /** Hides machine paths and stack traces in answers (default: from the config, certificate, home and working directories). */
   redact?: Redactor;
   /** Build an executor from a config (tests inject verifiers). */
@@ -201,7 +203,12 @@ export class RatifyServer {
 
   private async buildFrom(loaded: LoadedConfig): Promise<Executor> {
     if (this.o.build) return this.o.build(loaded);
-    return buildExecutor(loaded, { rt: this.o.rt, log: this.o.log, ...(this.o.cache ? { cache: this.o.cache, resultTtlMs: this.o.cacheTtlMs ?? 10_000 } : {}) });
+    return buildExecutor(loaded, {
+      rt: this.o.rt,
+      log: this.o.log,
+      ...(this.o.cache ? { cache: this.o.cache, resultTtlMs: this.o.cacheTtlMs ?? 10_000 } : {}),
+      ...(this.o.subjectBaseDir !== undefined ? { subjectBaseDir: this.o.subjectBaseDir } : {}),
+    });
   }
 
   private setTraceHeaders(loaded: LoadedConfig): void {

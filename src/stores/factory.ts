@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { RatifyError } from '../errors.js';
@@ -7,7 +8,7 @@ import { defaultDockerConfigPath, ratifyDir, type RuntimeEnv } from '../config/l
 import { parseEntry, parsePath } from '../config/issues.js';
 import type { StoreSection } from '../config/schema.js';
 import { unsupportedAuthProvider } from '../registry/auth-provider.js';
-import { moduleStoreSchema, pluginStoreSchema } from './config.js';
+import { moduleStoreSchema, pluginStoreSchema, storeEntryShape } from './config.js';
 import { ociLayoutStoreSchema } from './ocilayout/config.js';
 import { orasStoreSchema } from './oras/config.js';
 import { storeType } from './schemas.js';
@@ -18,6 +19,8 @@ import { createExecStore } from '../plugins/exec-store.js';
 import { createModuleStore } from '../plugins/module.js';
 import { OrasStore } from './oras/store.js';
 import { DEFAULT_LIMITS, type ContentLimits, type ReferrerStore } from './types.js';
+import { StoreRouter, type StoreBinding } from './router.js';
+import { parseScopePattern, type ScopePattern } from './scope.js';
 import { VERSION } from '../version.js';
 
 export interface StoreFactoryDeps {
@@ -33,30 +36,56 @@ export interface StoreFactoryDeps {
 
 /** Builds every store of the config's store section, in order. */
 export async function createStores(section: StoreSection | undefined, deps: StoreFactoryDeps): Promise<ReferrerStore[]> {
+  return (await createStoreBindings(section, deps)).map((b) => b.store);
+}
+
+/** The config's stores behind a router that gives each subject to the stores owning it. */
+export async function createStoreRouter(section: StoreSection | undefined, deps: StoreFactoryDeps & { subjectBaseDir?: string }): Promise<StoreRouter> {
+  return new StoreRouter(await createStoreBindings(section, deps), deps.subjectBaseDir !== undefined ? { baseDir: deps.subjectBaseDir } : {});
+}
+
+async function createStoreBindings(section: StoreSection | undefined, deps: StoreFactoryDeps): Promise<StoreBinding[]> {
   if (!section || section.plugins.length === 0) {
     throw new RatifyError('CONFIG_INVALID', 'referrer store config should have at least one store', {
       remediation: 'Add a store, e.g. "store": {"version": "1.0.0", "plugins": [{"name": "oras"}]}',
     });
   }
   const withSection: StoreFactoryDeps = { ...deps, section: { version: section.version, pluginBinDirs: section.pluginBinDirs } };
-  return Promise.all(section.plugins.map((entry, i) => createStore(entry as Record<string, unknown>, i, withSection)));
+  const made = await Promise.allSettled(section.plugins.map((entry, i) => createStoreBinding(entry as Record<string, unknown>, i, withSection)));
+  const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // The stores that did open hold sockets and handles.
+    await Promise.all(made.map((r) => (r.status === 'fulfilled' ? r.value.store.close?.() : undefined)));
+    throw failed.reason;
+  }
+  return made.map((r) => (r as PromiseFulfilledResult<StoreBinding>).value);
 }
 
 export async function createStore(entry: Record<string, unknown>, index: number, deps: StoreFactoryDeps): Promise<ReferrerStore> {
+  return (await createStoreBinding(entry, index, deps)).store;
+}
+
+/** One store entry: the store, what kind it is, and its `scopes` (validated here, CONFIG_INVALID naming the entry). */
+export async function createStoreBinding(entry: Record<string, unknown>, index: number, deps: StoreFactoryDeps): Promise<StoreBinding> {
   const where = `store.plugins[${index}]`;
   const at = parsePath(where);
+  // `scopes` is checked with the keys every store entry shares (each store's own schema checks it
+  // again with the rest), so a bad pattern is reported at its place before anything is opened.
+  const scopes = parseEntry(z.looseObject({ scopes: storeEntryShape.scopes }), entry, at).scopes?.map(parseScopePattern);
+  const scoped = scopes ? { scopes } : {};
   // In-process ES module store (`"module": "./my-store.js"`).
-  if (entry.module !== undefined) return createModuleStore(parseEntry(moduleStoreSchema, entry, at), where, deps);
+  if (entry.module !== undefined) return { store: await createModuleStore(parseEntry(moduleStoreSchema, entry, at), where, deps), kind: 'plugin', ...scoped };
   const type = storeType(entry);
-  if (type === 'oras') return createOras(entry, where, deps);
+  if (type === 'oras') return { store: await createOras(entry, where, deps), kind: 'registry', ...scoped };
   if (type === 'oci-layout') {
     const c = parseEntry(ociLayoutStoreSchema, entry, at);
     const path = absolute(c.path, deps.baseDir, deps.rt.home);
-    return createOciLayoutStore({ ...entry, path, name: c.name }, DEFAULT_LIMITS);
+    const store = await createOciLayoutStore({ ...entry, path, name: c.name }, DEFAULT_LIMITS);
+    return { store, kind: 'layout', layoutPath: path, ...scoped };
   }
   // Anything else is a Ratify store plugin executable (PLUGIN_NOT_FOUND when absent).
   const c = parseEntry(pluginStoreSchema, entry, at);
-  return createExecStore(entry, c.type ?? c.name, where, deps);
+  return { store: await createExecStore(entry, c.type ?? c.name, where, deps), kind: 'plugin', ...scoped };
 }
 
 async function createOras(entry: Record<string, unknown>, where: string, deps: StoreFactoryDeps): Promise<OrasStore> {

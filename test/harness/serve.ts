@@ -70,7 +70,8 @@ export async function writeSbomLayoutConfig(dir: string, tags: string[], extra: 
   await writeFile(
     config,
     JSON.stringify({
-      store: { plugins: [{ name: 'oci-layout', path: join(dir, 'layout') }] },
+      // The layout answers for the registry subjects the tests ask about (localhost/app:<tag>).
+      store: { plugins: [{ name: 'oci-layout', path: join(dir, 'layout'), scopes: ['localhost/app'] }] },
       policy: { plugin: { name: 'configPolicy' } },
       verifier: { plugins: [{ name: 'sbom', artifactTypes: SPDX }] },
       ...extra,

@@ -142,12 +142,17 @@ const VALID: Valid[] = [
   ok('xn--n3h.com:18080/foo', 'xn--n3h.com:18080', 'foo', 'latest'),
   ok(`xn--7o8h.com/myimage:xn--7o8h.com@${D512}`, 'xn--7o8h.com', 'myimage', undefined, D512),
   ok('example.com/xn--7o8h.com/myimage', 'example.com', 'xn--7o8h.com/myimage', 'latest'),
-  ok('Foo.com/bar', 'Foo.com', 'bar', 'latest'),
-  ok('Asdf.com/foo/bar', 'Asdf.com', 'foo/bar', 'latest'),
-  ok('Foo/bar', 'Foo', 'bar', 'latest'),
-  ok('FOO/bar', 'FOO', 'bar', 'latest'),
-  ok('Docker/docker', 'Docker', 'docker', 'latest'),
-  ok('DOCKER/docker', 'DOCKER', 'docker', 'latest'),
+  // Host names come back in lower case (not in distribution): one form for scopes, trust
+  // policies, cache keys and reports, so "LOCALHOST:5000/app" cannot escape a scope of
+  // "localhost:5000/app". Single-label upper-case hosts ("Foo/bar") are refused below.
+  ok('Foo.com/bar', 'foo.com', 'bar', 'latest'),
+  ok('Asdf.com/foo/bar', 'asdf.com', 'foo/bar', 'latest'),
+  ok('LOCALHOST:5000/app:v1', 'localhost:5000', 'app', 'v1'),
+  ok('LOCALHOST/app', 'localhost', 'app', 'latest'),
+  ok('Registry.Example.COM:443/team/app@' + D256, 'registry.example.com:443', 'team/app', undefined, D256),
+  ok('DOCKER.IO/nginx', DH, 'library/nginx', 'latest'),
+  ok('Index.Docker.IO/foo/bar', DH, 'foo/bar', 'latest'),
+  ok('[2001:DB8::1]:5000/app', '[2001:db8::1]:5000', 'app', 'latest'),
   ok('0101.com/x', '0101.com', 'x', 'latest'),
   ok('ab.c-om/x', 'ab.c-om', 'x', 'latest'),
   // Digests: sha256, sha384, sha512.
@@ -243,8 +248,14 @@ const INVALID: Invalid[] = [
   bad('docker.io/docker/Docker', 'lowercase'),
   bad('docker.io/Foo:tag', 'lowercase'),
   bad('localhost:5000/Foo', 'lowercase'),
-  bad('Foo/FarB', 'lowercase'),
+  bad('Foo/FarB', 'case'),
   bad('example.com/Repo', 'lowercase'),
+  // A registry only by its upper case: in lower case "foo/bar" is Docker Hub's foo/bar, so the
+  // reported subject would name another image (distribution accepts these as hosts).
+  bad('Foo/bar', 'upper case'),
+  bad('FOO/bar', 'upper case'),
+  bad('Docker/docker', 'upper case'),
+  bad('DOCKER/docker', 'upper case'),
   // A 64-hex identifier alone.
   bad(HEX64, '64-byte hexadecimal'),
   bad('da304e823d8ca2b9d863a3c897baeb852ba21ea9a9f1414736394ae7fcaf9821', '64-byte hexadecimal'),

@@ -212,13 +212,13 @@ describe('digest verification', () => {
     await assert.rejects(client.fetchManifest(ctx, reg, REPO, 'v1'), isError('MANIFEST_INVALID', { text: new RegExp(`digest mismatch.*expected ${lie}`) }));
   });
 
-  test('HEAD with a Docker-Content-Digest other than the requested digest → MANIFEST_INVALID', async () => {
+  test('HEAD with a Docker-Content-Digest other than the requested digest → GET_SUBJECT_DESCRIPTOR_FAILURE', async () => {
     const m = fake.putArtifact(REPO, { tag: 'v1' });
     fake.route('HEAD', manifestPath(m.digest), (_req, res) => {
       res.writeHead(200, { 'content-type': MediaType.OciManifest, 'content-length': String(m.size), 'docker-content-digest': sha256('x') });
       res.end();
     });
-    await assert.rejects(client.resolve(ctx, reg, REPO, m.digest), isError('MANIFEST_INVALID', { text: /digest mismatch/ }));
+    await assert.rejects(client.resolve(ctx, reg, REPO, m.digest), isError('GET_SUBJECT_DESCRIPTOR_FAILURE', { text: /answered for another digest/ }));
   });
 });
 

@@ -79,6 +79,13 @@ export function sendManifest(req: FakeRequest, res: ServerResponse, bytes: Buffe
   res.end(req.method === 'HEAD' ? undefined : bytes);
 }
 
+/** An OCI image index response (a referrers page, a tag-schema index), with extra headers such as Link. */
+export function sendIndex(res: ServerResponse, manifests: unknown[], headers: Record<string, string> = {}): void {
+  const body = jsonBytes({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests });
+  res.writeHead(200, { 'content-type': MediaType.OciIndex, 'content-length': String(body.length), ...headers });
+  res.end(body);
+}
+
 export class FakeRegistry {
   readonly log: FakeRequest[] = [];
   /** Serve the OCI referrers API; false answers like distribution 2.8 (404 "404 page not found"). */

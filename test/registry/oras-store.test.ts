@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { ContentCache } from '../../src/cache/content.js';
 import { backgroundContext, newStats, withDeadline, type Context } from '../../src/context.js';
 import type { Descriptor } from '../../src/oci/descriptor.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import { makeReference, type Reference } from '../../src/reference/reference.js';
-import { OrasStore, type OrasStoreOptions } from '../../src/stores/oras/store.js';
+import type { OrasStore } from '../../src/stores/oras/store.js';
 import { collect, DEFAULT_LIMITS } from '../../src/stores/types.js';
-import { FAST_RETRIES, FakeRegistry, NEXT as NEXT_ROUTE, isError, jsonBytes, registryError, sendManifest, sha256 } from './fake-registry.js';
+import { FAST_RETRIES, FakeRegistry, NEXT as NEXT_ROUTE, isError, jsonBytes, registryError, sendIndex, sendManifest, sha256 } from './fake-registry.js';
+import { newOrasStore } from './oras-fixture.js';
 
 const REPO = 'team/app';
 const ctx: Context = backgroundContext();
@@ -18,21 +17,7 @@ let store: OrasStore;
 let subject: Descriptor;
 let ref: Reference;
 
-function newStore(o: Partial<OrasStoreOptions> = {}): OrasStore {
-  return new OrasStore({
-    raw: { name: 'oras' },
-    useHttp: true,
-    cosignEnabled: false,
-    cacheEnabled: false,
-    ttlSeconds: 10,
-    insecureSkipVerify: false,
-    loopbackInsecure: true,
-    limits: DEFAULT_LIMITS,
-    content: new ContentCache(),
-    transport: FAST_RETRIES,
-    ...o,
-  });
-}
+const newStore = newOrasStore;
 
 beforeEach(async () => {
   fake = await FakeRegistry.start();
@@ -52,11 +37,6 @@ const cosignPath = () => `/v2/${REPO}/manifests/${subject.digest.replace(':', '-
 const list = (opts?: { artifactTypes?: string[] }, c: Context = ctx) => collect(store.listReferrers(ref, subject, c, opts));
 const digests = (ds: Descriptor[]) => ds.map((d) => d.digest);
 
-function sendIndex(res: ServerResponse, manifests: unknown[], headers: Record<string, string> = {}): void {
-  const body = jsonBytes({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests });
-  res.writeHead(200, { 'content-type': MediaType.OciIndex, 'content-length': String(body.length), ...headers });
-  res.end(body);
-}
 
 /** The referrers tag schema index for the subject, as oras-go writes it. */
 function putTagSchemaIndex(manifests: Descriptor[]): Descriptor {
@@ -399,7 +379,7 @@ describe('caching, coalescing and connection limits', () => {
     // Another namespace does not see the first namespace's entry.
     await collect(store.listReferrers(ref, subject, { ...ctx, namespace: 'team-b' }));
     assert.equal(fake.count('GET', referrersPath()), 2);
-    assert.ok(await cache.get(`team-b:cache_ratify_list_referrers_${ref.path}@${subject.digest}`));
+    assert.ok(await cache.get(`team-b:cache_ratify_list_referrers_${store.cacheId}_${ref.path}@${subject.digest}`));
     await new Promise((r) => setTimeout(r, 1100));
     await list();
     assert.equal(fake.count('GET', referrersPath()), 3, 'the entry expires after ttl');

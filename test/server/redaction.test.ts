@@ -58,7 +58,7 @@ describe('no machine paths or stack traces in answers and info logs', () => {
 
   function config(extraVerifiers: unknown[] = []): string {
     return JSON.stringify({
-      store: { plugins: [{ name: 'oci-layout', path: join(projectRoot(), 'examples', 'sample-layout') }] },
+      store: { plugins: [{ name: 'oci-layout', path: join(projectRoot(), 'examples', 'sample-layout'), scopes: ['localhost/sample'] }] },
       policy: { plugin: { name: 'configPolicy' } },
       verifier: {
         plugins: [

@@ -37,7 +37,7 @@ export function registerDiscover(program: Command, global: () => GlobalOptions):
       try {
         const subject = await resolveSubject(rt);
         const ref = rt.subject.digest ? rt.subject : { ...rt.subject, digest: subject.digest };
-        const trees = await discoverTree(rt.stores, ref, subject, rt.ctx, opts.artifactType ? { artifactTypes: opts.artifactType } : {});
+        const trees = await discoverTree(rt.router.route(rt.subject).stores, ref, subject, rt.ctx, opts.artifactType ? { artifactTypes: opts.artifactType } : {});
         if (opts.flat) {
           printJSON(flatten(trees).map((t) => (t.References ? { ...t, References: t.References.map(descriptorJSON) } : t)));
         } else if (opts.output === 'json') {

@@ -24,7 +24,8 @@ export function registerReferrer(program: Command, global: () => GlobalOptions):
       await withStore(opts, global(), async (rt, store) => {
         const [{ withDigest }, { referenceManifestJSON }, { printJSON }] = await Promise.all([import('../../reference/reference.js'), import('../../oci/manifest.js'), import('../runtime.js')]);
         const ref = withDigest(rt.subject, opts.digest);
-        const desc = await store.resolve(ref, rt.ctx);
+        // Through the router: a store answering with another digest than asked for is refused.
+        const desc = await rt.router.resolve(ref, rt.ctx, [store]);
         const m = await store.fetchManifest(rt.subject, desc, rt.ctx);
         printJSON(referenceManifestJSON(m));
       });
@@ -52,6 +53,14 @@ async function withStore(opts: ReferrerOptions, global: GlobalOptions, fn: (rt: 
     if (!store) {
       throw new RatifyError('BAD_REQUEST', `cannot find store with name ${opts.store}`, {
         remediation: `Stores in this config: ${rt.stores.map((s) => s.name).join(', ')}`,
+      });
+    }
+    // A store named by the user still answers only for the subjects it owns.
+    if (!rt.router.owns(store, rt.subject)) {
+      // NO_MATCHING_STORE naming every store when none owns it; else the ones that do.
+      const owners = rt.router.route(rt.subject).stores.map((s) => s.name);
+      throw new RatifyError('NO_MATCHING_STORE', `store ${opts.store} does not serve subject ${rt.subject.original}`, {
+        remediation: `Use --store ${owners[0]} (stores serving it: ${owners.join(', ')}), or add the subject's repository to the "scopes" of ${opts.store}`,
       });
     }
     await fn(rt, store);

@@ -107,6 +107,7 @@ export function registerServe(program: Command, global: () => GlobalOptions): vo
         ...(opts.certDir ? { tls: tlsFilesFrom(opts.certDir, opts.caCertFile) } : {}),
         rt,
         log,
+        subjectBaseDir: process.cwd(),
         redact,
         limits,
         ...(metrics ? { metrics, metricsAddr: opts.metricsPort } : {}),

@@ -38,8 +38,8 @@ export function registerVerify(program: Command, global: () => GlobalOptions): v
       }
       const rt = await openRuntime(opts, global());
       try {
-        const executor = await buildExecutor(rt.loaded, { rt: rt.rt, log: rt.log, stores: rt.stores });
-        if (!rt.subject.digest && !opts.ociLayout) rt.log.warn({ subject: rt.subject.original }, 'the subject is a tag; verify by digest to be sure the verified image is the one that runs');
+        const executor = await buildExecutor(rt.loaded, { rt: rt.rt, log: rt.log, router: rt.router });
+        if (!rt.subject.digest && rt.subject.registry) rt.log.warn({ subject: rt.subject.original }, 'the subject is a tag; verify by digest to be sure the verified image is the one that runs');
         const outcome = await executor.verify(
           {
             subject: opts.ociLayout ? opts.subject : rt.subject.original,
@@ -59,6 +59,8 @@ export function registerVerify(program: Command, global: () => GlobalOptions): v
           process.exitCode = EXIT_ERROR;
           return;
         }
+        // A verdict still says why on stderr when no store could look at the subject.
+        if (error?.root.code === 'NO_MATCHING_STORE') process.stderr.write(`Not verified: ${error.message}\n`);
         process.exitCode = result.isSuccess ? EXIT_OK : EXIT_FAILED;
       } finally {
         await rt.close();
@@ -66,7 +68,10 @@ export function registerVerify(program: Command, global: () => GlobalOptions): v
     });
 }
 
-/** Errors that are a verdict about the artifact (nothing to verify), not a failure to run. */
+/**
+ * Errors that are a verdict about the artifact, not a failure to run: nothing to verify, or no
+ * configured store owns the subject (the same config always answers so: not verified).
+ */
 function isVerdict(e: RatifyError): boolean {
-  return e.root.code === 'NO_VERIFIER_REPORT';
+  return e.root.code === 'NO_VERIFIER_REPORT' || e.root.code === 'NO_MATCHING_STORE';
 }

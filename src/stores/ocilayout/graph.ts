@@ -157,8 +157,11 @@ export async function buildReferrerMap(index: Descriptor[], load: ManifestLoader
     for (const idx of idxs) {
       for (const c of nodes.get(idx.digest)?.children ?? []) {
         const node = nodes.get(c.digest);
-        if (node?.subject !== undefined && node.subject !== subject) {
-          log?.warn({ referrer: c.digest, subject, declared: node.subject }, 'tag-schema index lists a manifest for another subject; ignored');
+        // The rule of the registry store too: a manifest read must name the subject it is listed
+        // for (one without a subject field is nobody's referrer). Content the layout lacks, or of
+        // a type that cannot carry a subject, stays listed and fails when it is verified.
+        if (node && node.subject !== subject) {
+          log?.warn({ referrer: c.digest, subject, declared: node.subject ?? null }, 'tag-schema index lists a manifest for another subject; ignored');
           continue;
         }
         add(subject, c, node);

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { RatifyError } from '../../errors.js';
 import { indexTar, type TarEntry } from './tar.js';
 
@@ -64,9 +64,29 @@ function isMissing(e: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/** A layout-relative name of plain components: nothing absolute, no `..`, no empty or back-slashed parts. */
+function checkName(name: string): string[] {
+  const parts = name.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))) {
+    throw new LayoutReadError(`${JSON.stringify(name)} is not a path inside the layout`);
+  }
+  return parts;
+}
+
+/**
+ * A layout directory. Files are read only where they really are inside it: a symbolic link
+ * (at the file or any directory above it) that leads out of the layout is refused, so a layout
+ * cannot make the store read, digest-check and quote files elsewhere on the host. Hard links
+ * cannot be told from the file itself; the kernel's protected_hardlinks keeps a layout's author
+ * from linking files they could not read anyway.
+ */
 class DirectorySource implements LayoutSource, LayoutFiles {
   readonly kind = 'directory';
-  constructor(readonly path: string) {}
+  /** `root` is the directory's real path (the configured path may itself be a link). */
+  constructor(
+    readonly path: string,
+    private readonly root: string,
+  ) {}
 
   async version(): Promise<string> {
     try {
@@ -82,12 +102,24 @@ class DirectorySource implements LayoutSource, LayoutFiles {
   }
 
   async read(name: string, opts: ReadOptions): Promise<Uint8Array | undefined> {
-    let fh: FileHandle;
+    let real: string;
     try {
-      // O_NONBLOCK: a FIFO planted at a blob path must not hang the open.
-      fh = await open(join(this.path, ...name.split('/')), constants.O_RDONLY | constants.O_NONBLOCK);
+      real = await realpath(join(this.root, ...checkName(name)));
     } catch (e) {
       if (isMissing(e)) return undefined;
+      throw e;
+    }
+    if (!real.startsWith(this.root + sep)) {
+      throw new LayoutReadError(`${name} is a symbolic link that leads out of the layout; refused`);
+    }
+    let fh: FileHandle;
+    try {
+      // O_NONBLOCK: a FIFO planted at a blob path must not hang the open. O_NOFOLLOW: the
+      // resolved path must not have become a link since.
+      fh = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new LayoutReadError(`${name} changed into a symbolic link while it was read; refused`);
       throw e;
     }
     try {
@@ -122,7 +154,7 @@ class TarFiles implements LayoutFiles {
   ) {}
 
   async read(name: string, opts: ReadOptions): Promise<Uint8Array | undefined> {
-    const entry = this.entries.get(name);
+    const entry = this.entries.get(checkName(name).join('/'));
     if (!entry) return undefined;
     checkSize(name, entry.size, opts);
     const fh = await open(this.path, 'r');
@@ -145,7 +177,7 @@ export async function openLayoutSource(path: string): Promise<LayoutSource> {
       remediation: 'Set "path" to an OCI image layout directory (with oci-layout and index.json) or a tar of one',
     });
   }
-  if (st.isDirectory()) return new DirectorySource(path);
+  if (st.isDirectory()) return new DirectorySource(path, await realpath(path));
   if (st.isFile()) return new TarSource(path);
   throw new RatifyError('CONFIG_INVALID', `oci-layout store path ${JSON.stringify(path)} is neither a directory nor a file`, {
     remediation: 'Set "path" to an OCI image layout directory or a tar of one',

@@ -8,7 +8,7 @@ import { MediaType, isManifestMediaType } from '../../oci/mediatypes.js';
 import type { Reference } from '../../reference/reference.js';
 import { DEFAULT_LIMITS, matchesArtifactTypes, type ContentLimits, type ListReferrersOptions, type ReferrerStore } from '../types.js';
 import { buildReferrerMap, REF_NAME_ANNOTATION, type ReferrerMap } from './graph.js';
-import { openLayoutSource, type LayoutFiles, type LayoutSource } from './source.js';
+import { LayoutReadError, openLayoutSource, type LayoutFiles, type LayoutSource } from './source.js';
 
 export const OCI_LAYOUT_STORE_NAME = 'oci-layout';
 
@@ -189,9 +189,10 @@ export class OciLayoutStore implements ReferrerStore {
   private resolveTag(snap: Snapshot, ref: Reference): Descriptor {
     const tag = ref.tag!;
     const tagged = (name: string) => snap.index.manifests.filter((d) => d.annotations?.[REF_NAME_ANNOTATION] === name);
-    let matches = tagged(tag);
-    // Layouts written by `oras copy` may record the full reference rather than the bare tag.
-    if (matches.length === 0 && ref.registry && ref.repository) matches = tagged(`${ref.path}:${tag}`);
+    // A registry subject (a layout scoped to its repository) is looked up by its full reference
+    // first, as `oras copy` records it, so that one layout can hold several repositories.
+    let matches = ref.registry && ref.repository ? tagged(`${ref.path}:${tag}`) : [];
+    if (matches.length === 0) matches = tagged(tag);
     const digests = new Set(matches.map((d) => d.digest));
     if (digests.size === 0) {
       const known = snap.index.manifests.map((d) => d.annotations?.[REF_NAME_ANNOTATION]).filter((t): t is string => !!t);
@@ -265,7 +266,7 @@ export class OciLayoutStore implements ReferrerStore {
 
   private async load(version: string): Promise<Snapshot> {
     const files = await this.source.load();
-    const marker = await files.read('oci-layout', { max: OCI_LAYOUT_FILE_MAX });
+    const marker = await this.readLayoutFile(files, 'oci-layout', OCI_LAYOUT_FILE_MAX);
     if (!marker) {
       throw new RatifyError('CONFIG_INVALID', `${this.path} is not an OCI image layout: it has no oci-layout file`, {
         remediation: REMEDIATION_LAYOUT,
@@ -285,7 +286,7 @@ export class OciLayoutStore implements ReferrerStore {
         remediation: 'Only OCI image layout version 1.0.0 is supported',
       });
     }
-    const raw = await files.read('index.json', { max: Math.max(INDEX_JSON_MIN_LIMIT, this.limits.manifestBytes) });
+    const raw = await this.readLayoutFile(files, 'index.json', Math.max(INDEX_JSON_MIN_LIMIT, this.limits.manifestBytes));
     if (!raw) {
       throw new RatifyError('REFERRER_STORE_FAILURE', `OCI layout ${this.path} has no index.json`, { remediation: REMEDIATION_LAYOUT });
     }
@@ -300,6 +301,16 @@ export class OciLayoutStore implements ReferrerStore {
       });
     }
     return { version, files, index };
+  }
+
+  /** oci-layout or index.json; a file that is too large, not a file, or a link out of the layout is the layout's fault. */
+  private async readLayoutFile(files: LayoutFiles, name: string, max: number): Promise<Uint8Array | undefined> {
+    try {
+      return await files.read(name, { max });
+    } catch (e) {
+      if (!(e instanceof LayoutReadError)) throw e;
+      throw new RatifyError('REFERRER_STORE_FAILURE', `OCI layout ${this.path}: cannot read ${name}`, { cause: e, remediation: REMEDIATION_LAYOUT });
+    }
   }
 
   /** Verified manifest bytes through the by-digest cache (content at a digest never changes). */

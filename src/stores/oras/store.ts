@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Context } from '../../context.js';
 import { RatifyError } from '../../errors.js';
 import { ContentCache } from '../../cache/content.js';
@@ -12,6 +13,7 @@ import { RegistryClient } from '../../registry/client.js';
 import type { CredentialProvider } from '../../registry/credentials.js';
 import { RegistryTransport, type TransportOptions } from '../../registry/transport.js';
 import { DEFAULT_LIMITS, matchesArtifactTypes, type ContentLimits, type ListReferrersOptions, type ReferrerStore } from '../types.js';
+import { ownReferrers } from './subject-check.js';
 
 export interface OrasStoreOptions {
   /** Raw config entry, kept for plugins (storeConfig) and `GetConfig`. */
@@ -48,6 +50,11 @@ const CAPABILITY_TTL_MS = 5 * 60 * 1000;
 export class OrasStore implements ReferrerStore {
   readonly name = 'oras';
   readonly config: Record<string, unknown>;
+  /**
+   * Names this store's configuration in shared cache keys: two oras entries (other scopes, other
+   * cosignEnabled, other credentials) never serve each other's lists and descriptors.
+   */
+  readonly cacheId: string;
   private readonly secure: RegistryTransport;
   private insecure: RegistryTransport | undefined;
   private readonly clients = new Map<string, RegistryClient>();
@@ -57,6 +64,7 @@ export class OrasStore implements ReferrerStore {
 
   constructor(private readonly o: OrasStoreOptions) {
     this.config = o.raw;
+    this.cacheId = createHash('sha256').update(JSON.stringify(o.raw)).digest('hex').slice(0, 12);
     this.secure = new RegistryTransport({ ...o.transport, ...(o.ca ? { ca: o.ca } : {}), ...(o.userAgent ? { userAgent: o.userAgent } : {}) });
   }
 
@@ -81,7 +89,7 @@ export class OrasStore implements ReferrerStore {
   }
 
   async resolve(ref: Reference, ctx: Context): Promise<Descriptor> {
-    const key = ref.digest ? this.key(ctx, `cache_ratify_subject_descriptor_${ref.digest}`) : undefined;
+    const key = ref.digest ? this.key(ctx, `cache_ratify_subject_descriptor_${this.cacheId}_${ref.path}@${ref.digest}`) : undefined;
     if (key && this.o.cache) {
       const hit = await this.o.cache.get<Descriptor>(key);
       if (hit) return count(ctx, true, hit);
@@ -104,24 +112,30 @@ export class OrasStore implements ReferrerStore {
     return desc;
   }
 
+  /**
+   * The subject's referrers, each checked to be one: its manifest must name this subject (see
+   * ownReferrers). Only those of the wanted artifact types are checked, so no manifest is fetched
+   * for a referrer nobody asked for.
+   */
   async *listReferrers(ref: Reference, subject: Descriptor, ctx: Context, opts: ListReferrersOptions = {}): AsyncIterable<ReferenceDescriptor> {
-    const all = await this.referrersOf(ref, subject, ctx);
-    for (const d of all) if (matchesArtifactTypes(d, opts.artifactTypes)) yield d;
+    const listing = await this.referrersOf(ref, subject, ctx);
+    const wanted = listing.referrers.filter((d) => matchesArtifactTypes(d, opts.artifactTypes));
+    yield* await ownReferrers(this, ref, subject, wanted, listing.cosignTag, ctx);
   }
 
-  private async referrersOf(ref: Reference, subject: Descriptor, ctx: Context): Promise<ReferenceDescriptor[]> {
-    const cacheKey = this.key(ctx, `cache_ratify_list_referrers_${ref.path}@${subject.digest}`);
+  private async referrersOf(ref: Reference, subject: Descriptor, ctx: Context): Promise<Listing> {
+    const cacheKey = this.key(ctx, `cache_ratify_list_referrers_${this.cacheId}_${ref.path}@${subject.digest}`);
     if (this.o.cacheEnabled && this.o.cache) {
-      const hit = await this.o.cache.get<ReferenceDescriptor[]>(cacheKey);
-      if (hit) return count(ctx, true, hit);
+      const hit = await this.o.cache.get<Listing>(cacheKey);
+      if (hit && Array.isArray(hit.referrers)) return count(ctx, true, hit);
       count(ctx, false, undefined);
     }
-    const list = (await this.flights.do(`referrers|${ref.path}|${subject.digest}`, () => this.fetchReferrers(ref, subject, ctx))) as ReferenceDescriptor[];
-    if (this.o.cacheEnabled && this.o.cache) await this.o.cache.set(cacheKey, list, (this.o.ttlSeconds > 0 ? this.o.ttlSeconds : 10) * 1000);
-    return list;
+    const listing = (await this.flights.do(`referrers|${ref.path}|${subject.digest}`, () => this.fetchReferrers(ref, subject, ctx))) as Listing;
+    if (this.o.cacheEnabled && this.o.cache) await this.o.cache.set(cacheKey, listing, (this.o.ttlSeconds > 0 ? this.o.ttlSeconds : 10) * 1000);
+    return listing;
   }
 
-  private async fetchReferrers(ref: Reference, subject: Descriptor, ctx: Context): Promise<ReferenceDescriptor[]> {
+  private async fetchReferrers(ref: Reference, subject: Descriptor, ctx: Context): Promise<Listing> {
     const client = this.client(ref.registry);
     const { registry, repository } = ref;
     try {
@@ -136,7 +150,7 @@ export class OrasStore implements ReferrerStore {
       if (out.length > this.o.limits.referrersPerSubject) {
         throw new RatifyError('LIST_REFERRERS_FAILURE', `more than ${this.o.limits.referrersPerSubject} referrers`);
       }
-      return out;
+      return cosign ? { referrers: out, cosignTag: cosign.digest } : { referrers: out };
     } catch (e) {
       if (e instanceof RatifyError && (e.code === 'LIST_REFERRERS_FAILURE' || e.root.code === 'DEADLINE_EXCEEDED')) throw e;
       throw new RatifyError('LIST_REFERRERS_FAILURE', `failed to list referrers of ${ref.path}@${subject.digest}`, {
@@ -233,6 +247,12 @@ export class OrasStore implements ReferrerStore {
   private key(ctx: Context, k: string): string {
     return ctx.namespace ? `${ctx.namespace}:${k}` : k;
   }
+}
+
+/** A subject's referrers as the registry lists them, and which one came from cosign's `.sig` tag. */
+interface Listing {
+  referrers: ReferenceDescriptor[];
+  cosignTag?: string;
 }
 
 function count<T>(ctx: Context, hit: boolean, v: T): T {

@@ -97,11 +97,23 @@ export function artifactPathFromReference(artifactReference: string): string {
 export function trustPolicyForRepository(doc: TrustPolicyDocument, repositoryPath: string): TrustPolicy | undefined {
   let exact: TrustPolicy | undefined;
   let wildcard: TrustPolicy | undefined;
+  const wanted = comparableScope(repositoryPath);
   for (const p of doc.trustPolicies) {
     if (p.registryScopes.includes(WILDCARD)) wildcard = p;
-    else if (p.registryScopes.includes(repositoryPath)) exact = p;
+    else if (p.registryScopes.some((s) => comparableScope(s) === wanted)) exact = p;
   }
   return exact ?? wildcard;
+}
+
+/**
+ * A scope as it is compared: the registry host in lower case (host names are case-insensitive,
+ * and subjects arrive with lower-case hosts), so "LOCALHOST:5000/app" and "localhost:5000/app"
+ * are one scope and neither falls through to the "*" statement. Repositories are lower case by
+ * the grammar already.
+ */
+export function comparableScope(scope: string): string {
+  const slash = scope.indexOf('/');
+  return slash < 0 ? scope : scope.slice(0, slash).toLowerCase() + scope.slice(slash);
 }
 
 /**

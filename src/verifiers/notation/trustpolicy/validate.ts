@@ -7,7 +7,7 @@ import { isTrustStoreType, isValidStoreName } from '../truststore/types.js';
 import { PolicyRuleViolation, TrustPolicyError } from './errors.js';
 import { validateTrustedIdentities } from './identity.js';
 import { checkTimestampOption, verificationLevel } from './levels.js';
-import { registryScopeFormatError } from './scope.js';
+import { comparableScope, registryScopeFormatError } from './scope.js';
 import { WILDCARD, type TrustPolicy, type TrustPolicyDocument } from './types.js';
 
 const SUPPORTED_VERSIONS = ['1.0'];
@@ -169,8 +169,11 @@ function validateRegistryScopes(doc: TrustPolicyDocument): void {
         const err = registryScopeFormatError(scope);
         if (err !== undefined) throw new TrustPolicyError(err, 'scope-format', `${field}[${j}]`);
       }
-      if (owner.has(scope)) duplicates.push([scope, `${field}[${j}]`]);
-      else owner.set(scope, `${field}[${j}]`);
+      // Compared with the host in lower case, as statements are picked (two spellings of a host
+      // in two statements would make the choice depend on the order).
+      const key = comparableScope(scope);
+      if (owner.has(key)) duplicates.push([scope, `${field}[${j}]`]);
+      else owner.set(key, `${field}[${j}]`);
     });
   });
   const dup = duplicates[0];
