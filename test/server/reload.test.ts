@@ -37,7 +37,7 @@ describe('serve: config reload keeps the last good config and says why', () => {
     await writeFile(
       tmp,
       JSON.stringify({
-        store: { plugins: [{ name: 'oci-layout', path: join(dir, 'layout') }] },
+        store: { plugins: [{ name: 'oci-layout', path: join(dir, 'layout'), scopes: ['localhost/app'] }] },
         policy: { plugin: { name: 'configPolicy' } },
         verifier: { plugins: [{ name: 'sbom', artifactTypes: SPDX, ...sbom }] },
       }),
